@@ -1,0 +1,238 @@
+"""The review config: one TOML file per review, validated by pydantic, with one-line errors.
+
+Every review lreview runs is described here (searches, eligibility, reviewers, schedule, store); nothing
+in the code is specific to one topic. Secrets never live in the file: `NCBI_API_KEY` and `NCBI_EMAIL`
+come from the environment only (see `lreview.sources.eutils.EutilsSettings.from_env`).
+
+Relative paths (`output_dir`, `imports.folders`) are resolved against the working directory when the
+config is loaded; `database_url` defaults to an SQLite file under `output_dir`, and the environment
+variable `LREVIEW_DATABASE_URL` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lreview.errors import ConfigError
+
+SECRET_KEYS = {"api_key", "ncbi_api_key", "password"}
+_REVIEW_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+_EPOCH = datetime(2000, 1, 1)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Search(_Strict):
+    """One named bibliographic search; PubMed searches are harvested through E-utilities."""
+
+    name: NonEmpty
+    query: NonEmpty
+    database: Literal["PubMed"] = "PubMed"
+    mindate: date | None = None  # earliest entry date (EDAT) to harvest; None = all of PubMed
+    maxdate: date | None = None
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Search:
+        if self.mindate and self.maxdate and self.mindate > self.maxdate:
+            raise ValueError("mindate must not be after maxdate")
+        return self
+
+
+class Schedule(_Strict):
+    """When `lreview serve` refreshes the review: a cron expression in a named time zone."""
+
+    cron: NonEmpty = "0 6 * * 1"
+    timezone: NonEmpty = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, value: str) -> str:
+        try:
+            CronSim(value, _EPOCH)
+        except (CronSimError, ValueError) as exc:
+            raise ValueError(f"not a valid cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/London')") from None
+        return value
+
+
+class PubmedOptions(_Strict):
+    """How the PubMed harvest talks to E-utilities (the base URL comes from LREVIEW_EUTILS_URL)."""
+
+    batch_size: int = Field(250, ge=20, le=500)
+    overlap_days: int = Field(2, ge=0, le=60)
+
+
+class Imports(_Strict):
+    """Folders a refresh scans for exported files from other databases (each file imported once)."""
+
+    folders: list[Path] = []
+    source_by_folder: dict[str, str] = {}
+
+
+class Ranking(_Strict):
+    """Active-learning ranking and the stopping rule's recall target and confidence."""
+
+    recall_target: float = Field(0.95, gt=0, lt=1)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed_includes: list[NonEmpty] = []  # known includes: "PMID:123" or "DOI:10.1000/x"
+    seed: int = 0
+
+
+class Screening(_Strict):
+    """How screening batches are emitted: single or dual (blinded) screening."""
+
+    mode: Literal["single", "dual"] = "single"
+    batch_size: int = Field(100, ge=1, le=5000)
+
+
+class Review(_Strict):
+    """The review's identity, question and people."""
+
+    id: str
+    title: NonEmpty
+    question: str = ""
+    eligibility: NonEmpty
+    exclusion_reasons: list[NonEmpty] = Field(min_length=1)
+    reviewers: list[NonEmpty] = Field(min_length=1)
+    output_dir: Path | None = None
+    database_url: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, value: str) -> str:
+        if not _REVIEW_ID.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (e.g. 'ldn-endometriosis')")
+        return value
+
+    @field_validator("reviewers", "exclusion_reasons")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        seen = {v.casefold() for v in value}
+        if len(seen) != len(value):
+            raise ValueError("entries must be unique")
+        return value
+
+
+class ReviewConfig(_Strict):
+    """A whole review config file."""
+
+    review: Review
+    searches: list[Search] = Field(min_length=1)
+    schedule: Schedule = Schedule()
+    pubmed: PubmedOptions = PubmedOptions()
+    imports: Imports = Imports()
+    ranking: Ranking = Ranking()
+    screening: Screening = Screening()
+    path: Path | None = None  # the file this was loaded from (set by load_config)
+
+    @field_validator("searches")
+    @classmethod
+    def _search_names_unique(cls, value: list[Search]) -> list[Search]:
+        names = [s.name for s in value]
+        if len(set(names)) != len(names):
+            raise ValueError("search names must be unique")
+        return value
+
+    @property
+    def review_id(self) -> str:
+        return self.review.id
+
+    @property
+    def output_dir(self) -> Path:
+        """Where this review's store, workbooks and reports go."""
+        return self.review.output_dir or Path("outputs") / self.review.id
+
+    @property
+    def database_url(self) -> str:
+        """LREVIEW_DATABASE_URL, else the config's database_url, else an SQLite file in output_dir."""
+        env = os.environ.get("LREVIEW_DATABASE_URL", "").strip()
+        if env:
+            return env
+        if self.review.database_url:
+            return self.review.database_url
+        return f"sqlite:///{(self.output_dir / 'lreview.sqlite').resolve()}"
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _first_error(path: Path, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    key = _location(loc)
+    if err["type"] == "extra_forbidden":
+        leaf = str(loc[-1]).lower() if loc else ""
+        if leaf in SECRET_KEYS:
+            return ConfigError(f"{path}: {key}: secrets must not be in the config; set NCBI_API_KEY instead")
+        return ConfigError(f"{path}: {key}: unknown key")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = "required key is missing"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return ConfigError(f"{path}: {key}: {message}{suffix}")
+
+
+def _absolute(config: ReviewConfig) -> ReviewConfig:
+    review = config.review
+    output_dir = (review.output_dir or Path("outputs") / review.id).expanduser().resolve()
+    folders = [p.expanduser().resolve() for p in config.imports.folders]
+    return config.model_copy(
+        update={
+            "review": review.model_copy(update={"output_dir": output_dir}),
+            "imports": config.imports.model_copy(update={"folders": folders}),
+        }
+    )
+
+
+def parse_config(data: dict[str, Any], path: Path) -> ReviewConfig:
+    """Validate an already-parsed TOML document; errors name `path` and the offending key."""
+    try:
+        config = ReviewConfig.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None
+    return _absolute(config)
+
+
+def load_config(path: str | Path) -> ReviewConfig:
+    """Read and validate a review config file; raises ConfigError with a one-line message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(data, path)

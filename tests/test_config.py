@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lreview.config import load_config, parse_config
+from lreview.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+LDN = REPO / "config" / "ldn-endometriosis.toml"
+
+
+def ldn_data() -> dict[str, Any]:
+    return tomllib.loads(LDN.read_text(encoding="utf-8"))
+
+
+def error_for(data: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, Path("config/x.toml"))
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_ldn_config_loads_with_two_searches() -> None:
+    config = load_config(LDN)
+    assert config.review_id == "ldn-endometriosis"
+    assert [s.name for s in config.searches] == ["ldn-endometriosis", "ldn-autoimmune-inflammatory"]
+    assert "Naltrexone" in config.searches[0].query and "Endometriosis" in config.searches[0].query
+    assert config.schedule.timezone == "Europe/London"
+
+
+def test_database_defaults_to_sqlite_file_under_output_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    config = load_config(LDN)
+    assert config.database_url.startswith("sqlite:///")
+    assert config.database_url.endswith("outputs/ldn-endometriosis/lreview.sqlite")
+
+
+def test_environment_database_url_overrides_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LREVIEW_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert load_config(LDN).database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_empty_query_names_the_search_key() -> None:
+    data = ldn_data()
+    data["searches"][1]["query"] = "   "
+    assert error_for(data).startswith("config/x.toml: searches[1].query: ")
+
+
+def test_missing_eligibility_names_the_key() -> None:
+    data = ldn_data()
+    del data["review"]["eligibility"]
+    assert error_for(data) == "config/x.toml: review.eligibility: required key is missing"
+
+
+def test_unknown_key_is_rejected() -> None:
+    data = ldn_data()
+    data["schedule"]["crontab"] = "x"
+    assert error_for(data) == "config/x.toml: schedule.crontab: unknown key"
+
+
+def test_api_key_in_config_is_refused_with_pointer_to_environment() -> None:
+    data = ldn_data()
+    data["pubmed"]["api_key"] = "secret-value"
+    message = error_for(data)
+    assert "pubmed.api_key" in message and "NCBI_API_KEY" in message
+    assert "secret-value" not in message
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "needle"),
+    [
+        ("schedule", "cron", "61 * * * *", "schedule.cron: not a valid cron expression"),
+        ("schedule", "timezone", "Mars/Olympus", "schedule.timezone: unknown time zone"),
+        ("review", "id", "LDN Review!", "review.id: must be lower-case"),
+        ("ranking", "recall_target", 1.5, "ranking.recall_target"),
+        ("pubmed", "batch_size", 5000, "pubmed.batch_size"),
+    ],
+)
+def test_invalid_values_name_their_key(section: str, key: str, value: object, needle: str) -> None:
+    data = ldn_data()
+    data[section][key] = value
+    assert needle in error_for(data)
+
+
+def test_search_window_must_be_ordered() -> None:
+    data = copy.deepcopy(ldn_data())
+    data["searches"][0]["mindate"] = "2024-01-01"
+    data["searches"][0]["maxdate"] = "2020-01-01"
+    assert "searches[0]: mindate must not be after maxdate" in error_for(data)
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[review]\nid = "x"\ntitle = \n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.toml: invalid TOML: .*line 3"):
+        load_config(bad)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")

@@ -1,0 +1,195 @@
+"""`lreview <subcommand>`: parse arguments, call one library function, print its result.
+
+Errors lreview raises on purpose (`LreviewError`) are printed as one line on stderr with exit code 2;
+`--debug` shows the traceback. Heavy modules are imported inside each command so `lreview --help`
+stays fast. `serve` runs `flows/refresh.py` in a child process: the library never imports Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lreview import __version__
+from lreview.errors import LreviewError
+
+DEFAULT_CONFIG = Path("config/ldn-endometriosis.toml")
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", "--review", dest="config", type=Path, default=DEFAULT_CONFIG,
+        help=f"review config file (default: {DEFAULT_CONFIG})",
+    )
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import refresh
+
+    config = load_config(args.config)
+    summary = refresh(config, searches=args.search or None)
+    print(summary.format())
+    return 0
+
+
+def find_flow(name: str) -> Path:
+    """Locate `flows/<name>` next to the working directory or the source checkout."""
+    candidates = [Path.cwd() / "flows" / name, Path(__file__).resolve().parents[2] / "flows" / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise LreviewError(f"flows/{name} not found (run lreview serve from the lreview checkout)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+
+    load_config(args.config)  # fail fast, in one line, before Prefect starts
+    flow = find_flow("refresh.py")
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    command = [sys.executable, str(flow), "serve", "--config", str(args.config)]
+    return subprocess.call(command, env=env)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import import_files
+
+    config = load_config(args.config)
+    summary = import_files(config, args.files, source=args.source)
+    print(summary.format())
+    return 0
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    from lreview.dedup import dedupe_files
+
+    summary = dedupe_files(args.inputs, args.output)
+    print(summary.format())
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from lreview.rank.simulate import simulate_file
+
+    summary = simulate_file(
+        args.dataset, args.output, args.prior_included, args.prior_excluded, seed=args.seed,
+        recall_target=args.recall_target, confidence=args.confidence,
+    )
+    print(summary.format())
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import ingest_decisions
+
+    config = load_config(args.config)
+    summary = ingest_decisions(config, args.file, stage=args.stage)
+    print(summary.format())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import status
+
+    print(status(load_config(args.config)).format())
+    return 0
+
+
+class RedactSecrets(logging.Filter):
+    """Replace the value of NCBI_API_KEY in any log line with '***'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secret = os.environ.get("NCBI_API_KEY", "")
+        if secret:
+            message = record.getMessage()
+            if secret in message:
+                record.msg, record.args = message.replace(secret, "***"), None
+        return True
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lreview", description="lreview: a living systematic-review screening pipeline."
+    )
+    parser.add_argument("--version", action="version", version=f"lreview {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("refresh", help="harvest the review's PubMed searches once (incremental)")
+    _config_arg(p)
+    p.add_argument("--search", action="append", help="only this search (repeatable)")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("serve", help="serve the scheduled refresh deployment (Prefect, cron from config)")
+    _config_arg(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("import", help="import exported files (RIS, MEDLINE/.nbib, PubMed XML, CSV/XLSX)")
+    _config_arg(p)
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--source", help='database name, e.g. "Embase" (default: from the file)')
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("dedupe", help="cluster duplicate records across files into CLUSTERS.csv")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    p.add_argument("--output", required=True, type=Path, metavar="CLUSTERS.csv")
+    p.set_defaults(func=cmd_dedupe)
+
+    p = sub.add_parser("simulate", help="simulate screening a labelled dataset in ranked order")
+    p.add_argument("dataset", type=Path, metavar="DATASET.csv")
+    p.add_argument("--output", required=True, type=Path, metavar="ORDER.csv")
+    p.add_argument("--prior-included", nargs="+", required=True, metavar="ID")
+    p.add_argument("--prior-excluded", nargs="+", required=True, metavar="ID")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--recall-target", type=float, default=0.95)
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("ingest", help="append reviewer decisions from a CSV (record_id,decision,reviewer)")
+    _config_arg(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--stage", default="title_abstract", choices=["title_abstract", "full_text"])
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("status", help="counts in the review's store")
+    _config_arg(p)
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `lreview` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs full request URLs, which carry api_key: never let them through.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
+    try:
+        return int(args.func(args))
+    except LreviewError as exc:
+        if args.debug:
+            raise
+        print(f"lreview: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lreview: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

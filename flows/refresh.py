@@ -1,0 +1,79 @@
+"""Prefect flow: refresh one review (PubMed harvest per search), run once or served on the config's cron.
+
+    python flows/refresh.py --config config/ldn-endometriosis.toml          # run once
+    python flows/refresh.py serve --config config/ldn-endometriosis.toml    # serve the schedule
+
+A thin shell over `lreview.pipeline`: the library does the work; this file adds Prefect task retries
+around idempotent steps (a harvest upserts by PMID, so re-running it is safe), the review-level lock,
+a run summary as a table artifact, and the scheduled deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# Telemetry off unless the user turned it on explicitly (must be set before Prefect is imported).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from prefect import flow, task  # noqa: E402
+from prefect.artifacts import create_table_artifact  # noqa: E402
+from prefect.schedules import Cron  # noqa: E402
+
+from lreview import pipeline  # noqa: E402
+from lreview.config import load_config  # noqa: E402
+
+
+@task(retries=2, retry_delay_seconds=[30, 120])
+def harvest_search(config_path: str, search_name: str) -> pipeline.HarvestSummary:
+    """One PubMed search into the store; idempotent, so Prefect may retry it."""
+    return pipeline.harvest_search(load_config(config_path), search_name)
+
+
+@flow(name="lreview-refresh", log_prints=True)
+def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any]:
+    """Harvest every search of the review while holding its refresh lock; publish a summary table."""
+    config = load_config(config_path)
+    with pipeline.refresh_lock(config):
+        harvests = tuple(harvest_search(config_path, s.name) for s in config.searches)
+    summary = pipeline.RefreshSummary(config.review_id, harvests)
+    create_table_artifact(
+        key=f"refresh-{config.review_id}",
+        table=summary.rows(),
+        description=f"lreview refresh of {config.review_id}",
+    )
+    print(summary.format())
+    return summary.as_dict()
+
+
+def serve(config_path: str) -> None:
+    """Serve the refresh deployment on the config's cron schedule and time zone, one run at a time."""
+    config = load_config(config_path)
+    refresh.serve(
+        name=f"refresh-{config.review_id}",
+        schedules=[Cron(config.schedule.cron, timezone=config.schedule.timezone)],
+        parameters={"config_path": str(Path(config_path).resolve())},
+        global_limit=1,
+        limit=1,
+        tags=["lreview", config.review_id],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="lreview refresh flow")
+    parser.add_argument("mode", nargs="?", choices=["run", "serve"], default="run")
+    parser.add_argument("--config", default="config/ldn-endometriosis.toml")
+    args = parser.parse_args(argv)
+    if args.mode == "serve":
+        serve(args.config)
+    else:
+        refresh(args.config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

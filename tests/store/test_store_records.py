@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import sqlalchemy as sa
 from conftest import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import Store, UpsertCounts
+from lreview.store.schema import records
 
 
 def test_new_records_are_stored_and_read_back_equal(store: Store) -> None:
@@ -94,3 +98,21 @@ def test_big_batch_is_stored_with_chunked_queries(store: Store) -> None:
     revised = [pubmed_record(n, date_revised="2024-01-01") if n % 2 else pubmed_record(n) for n in range(1, 1302)]
     assert store.store_records("ldn", "PubMed", revised) == UpsertCounts(new=0, updated=651, unchanged=650)
     assert store.count_records("ldn") == 1301
+
+
+def test_fast_record_json_equals_to_dict_json() -> None:
+    from lreview.store.upsert import canonical_json, record_data
+
+    record = pubmed_record(5, extra=(("EM", "20210304"), ("OT", "LDN")), pmcid="PMC1", is_erratum=True)
+    assert canonical_json(record_data(record)) == canonical_json(record.to_dict())
+    assert Record.from_dict(json.loads(canonical_json(record_data(record)))) == record
+
+
+def test_seeing_a_record_again_records_the_run_that_saw_it(store: Store) -> None:
+    first = store.start_run("ldn", "main", "q")
+    store.store_records("ldn", "PubMed", [pubmed_record(1)], run_id=first)
+    second = store.start_run("ldn", "main", "q")
+    store.store_records("ldn", "PubMed", [pubmed_record(1)], run_id=second)
+    with store._read("seen runs") as conn:
+        row = conn.execute(sa.select(records.c.first_seen_run, records.c.last_seen_run)).one()
+    assert tuple(row) == (first, second)

@@ -304,7 +304,7 @@ def test_stopping_early_stops_the_download_thread(small_server: EutilsServer) ->
         for _ in stream:
             break
         stream.close()  # type: ignore[attr-defined]
-        assert not [t for t in threading.enumerate() if t.name == "eutils-fetch"]
+        assert not [t for t in threading.enumerate() if t.name.startswith("eutils-fetch")]
         made = len(small_server.requests)
         time.sleep(0.3)
     assert len(small_server.requests) == made < 60

@@ -175,6 +175,7 @@ class EutilsServer:
         errors: Sequence[tuple[str, str]] = (),
         warnings: Sequence[tuple[str, str]] = (),
         enforce_rate: int | None = None,
+        latency: float = 0.0,
     ) -> None:
         self._lock = threading.Lock()
         self._articles: dict[str, SyntheticArticle] = {}
@@ -185,6 +186,7 @@ class EutilsServer:
         self.errors = list(errors)
         self.warnings = list(warnings)
         self.enforce_rate = enforce_rate
+        self.latency = latency  # seconds every answer takes (NCBI needs ~0.3-2 s for 250 records)
         self.requests: list[RequestLog] = []
         self._faults: deque[Fault] = deque()
         self._history: dict[str, _History] = {}
@@ -275,6 +277,8 @@ class EutilsServer:
         self, endpoint: str, params: dict[str, str], fault: Fault | None, arrived: float
     ) -> tuple[int, bytes]:
         """Status and body for one request (faults of kind drop/truncate are sent by the handler)."""
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault is not None and fault.kind == "expire_history":

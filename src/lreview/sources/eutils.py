@@ -16,13 +16,16 @@ in a URL (and hence in httpx's own request logs).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -414,17 +417,22 @@ class EutilsClient:
         parse: Callable[[bytes], Sequence[Record]],
         *,
         prefetch: int = 4,
+        workers: int = 3,
     ) -> Iterator[FetchedBatch]:
-        """Batches of parsed records for `pmids`, downloaded ahead (up to `prefetch`) in a thread."""
+        """Batches of parsed records for `pmids`, in order, downloaded ahead by background threads.
+
+        Up to `prefetch` batches are downloaded and parsed ahead of the consumer by `workers`
+        threads, all drawing on the one rate budget: with several requests in flight, a slow
+        server answer or a long parse does not leave the budget unused.
+        """
         unique = list(dict.fromkeys(pmids))
         size = self.settings.batch_size
         batches = [tuple(unique[i : i + size]) for i in range(0, len(unique), size)]
 
-        def produce(cancel: threading.Event) -> Iterator[FetchedBatch]:
-            for requested in batches:
-                yield self._fetch_ids(requested, parse, cancel)
+        def task(requested: tuple[str, ...]) -> Callable[[threading.Event], FetchedBatch]:
+            return lambda cancel: self._fetch_ids(requested, parse, cancel)
 
-        return _in_background(produce, prefetch)
+        return _in_pool([task(b) for b in batches], workers=workers, prefetch=prefetch)
 
     def fetch_search(
         self,
@@ -499,6 +507,33 @@ class _Harvest:
 
 
 _DONE = object()
+
+
+def _in_pool(tasks: Sequence[Callable[[threading.Event], T]], *, workers: int, prefetch: int) -> Iterator[T]:
+    """Run `tasks` on a thread pool, at most `prefetch` ahead of the consumer; yield results in order.
+
+    A task's error is re-raised in the consumer. When the consumer stops early (break, exception,
+    garbage collection), pending tasks are cancelled and the running ones told to stop.
+    """
+
+    def consume() -> Iterator[T]:
+        cancel = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eutils-fetch")
+        pending: deque[Future[T]] = deque()
+        todo = iter(tasks)
+        try:
+            for t in itertools.islice(todo, max(prefetch, workers, 1)):
+                pending.append(pool.submit(t, cancel))
+            while pending:
+                result = pending.popleft().result()
+                for t in itertools.islice(todo, 1):
+                    pending.append(pool.submit(t, cancel))
+                yield result
+        finally:
+            cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return consume()
 
 
 def _in_background(produce: Callable[[threading.Event], Iterator[T]], prefetch: int) -> Iterator[T]:

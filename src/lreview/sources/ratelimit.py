@@ -1,0 +1,62 @@
+"""A process-wide, thread-safe request-rate limiter: one budget per (host, rate) for the whole process.
+
+NCBI counts requests per IP (or per API key) per second. Every client, thread or task in one process
+that talks to the same host therefore has to draw from one budget: `shared_limiter(url, rate)` returns
+the same `RateLimiter` for the same host and rate. The limiter spaces request *starts* at least
+`1/rate` seconds apart (plus a small safety margin for network jitter between our clock and the
+server's), so no 1-second window can hold more than `rate` starts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+# Starts are spaced 5% wider than 1/rate: the server counts arrivals, which jitter by a few ms.
+SAFETY_FACTOR = 1.05
+
+
+class RateLimiter:
+    """Spaces calls to `acquire()` at least `SAFETY_FACTOR / rate` seconds apart (monotonic clock)."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        self.rate = rate
+        self.interval = SAFETY_FACTOR / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+
+    def acquire(self) -> float:
+        """Block until this caller may start a request; returns the monotonic time of its slot."""
+        with self._lock:  # reserve a slot under the lock, sleep outside it so others can queue behind
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+        return slot
+
+
+_registry: dict[tuple[str, float], RateLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def shared_limiter(url: str, rate: float) -> RateLimiter:
+    """The one limiter of this process for `url`'s host at `rate` requests per second."""
+    key = (urlsplit(url).netloc.lower(), float(rate))
+    with _registry_lock:
+        limiter = _registry.get(key)
+        if limiter is None:
+            limiter = _registry[key] = RateLimiter(rate)
+        return limiter

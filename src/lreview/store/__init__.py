@@ -1,0 +1,31 @@
+"""The record store: `Store.open(url)` on a SQLite file or a PostgreSQL database (see store.py)."""
+
+from lreview.store.models import (
+    DECISION_VALUES,
+    STAGES,
+    Decision,
+    DuplicatePair,
+    FileImport,
+    ModelRunInfo,
+    RankedRecord,
+    Ranking,
+    RunInfo,
+    StoredRecord,
+    UpsertCounts,
+)
+from lreview.store.store import Store
+
+__all__ = [
+    "DECISION_VALUES",
+    "STAGES",
+    "Decision",
+    "DuplicatePair",
+    "FileImport",
+    "ModelRunInfo",
+    "RankedRecord",
+    "Ranking",
+    "RunInfo",
+    "Store",
+    "StoredRecord",
+    "UpsertCounts",
+]

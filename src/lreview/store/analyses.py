@@ -1,0 +1,215 @@
+"""What later steps store about records: dedup clusters and possible-duplicate pairs, model runs
+and rankings, screening batches. Records are referred to by their store id (`StoredRecord.id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from lreview import __version__
+from lreview.errors import StoreError
+from lreview.store.base import StoreBase
+from lreview.store.models import PAIR_STATUSES, DuplicatePair, ModelRunInfo, RankedRecord, Ranking
+from lreview.store.schema import (
+    batch_items,
+    batches,
+    cluster_members,
+    dedup_runs,
+    duplicate_pairs,
+    model_runs,
+    rankings,
+)
+
+
+class Analyses(StoreBase):
+    """Methods of `Store` for dedup, ranking and batches."""
+
+    # ---- dedup ------------------------------------------------------------------------------------
+
+    def save_clusters(
+        self, review_id: str, clusters: Sequence[Sequence[int]], params: Mapping[str, Any]
+    ) -> int:
+        """Log a dedup run and its clusters (record ids, canonical one first); return the run id."""
+        with self._write(f"saving {len(clusters)} clusters of review {review_id}") as conn:
+            run_id = int(
+                conn.execute(
+                    sa.insert(dedup_runs).returning(dedup_runs.c.id),
+                    {
+                        "review_id": review_id,
+                        "params": dict(params),
+                        "tool_version": __version__,
+                        "created_at": datetime.now(UTC),
+                    },
+                ).scalar_one()
+            )
+            rows = [
+                {"dedup_run_id": run_id, "record_id": rid, "cluster_id": number, "canonical": pos == 0}
+                for number, members in enumerate(clusters, start=1)
+                for pos, rid in enumerate(members)
+            ]
+            if rows:
+                conn.execute(sa.insert(cluster_members), rows)
+        return run_id
+
+    def latest_clusters(self, review_id: str) -> list[list[int]]:
+        """The clusters of the review's latest dedup run, canonical record first; [] if never run."""
+        last_run = (
+            sa.select(sa.func.max(dedup_runs.c.id)).where(dedup_runs.c.review_id == review_id).scalar_subquery()
+        )
+        query = (
+            sa.select(cluster_members.c.cluster_id, cluster_members.c.record_id)
+            .where(cluster_members.c.dedup_run_id == last_run)
+            .order_by(cluster_members.c.cluster_id, cluster_members.c.canonical.desc(), cluster_members.c.record_id)
+        )
+        clusters: dict[int, list[int]] = {}
+        with self._read("reading clusters") as conn:
+            for cluster_id, record_id in conn.execute(query):
+                clusters.setdefault(cluster_id, []).append(record_id)
+        return list(clusters.values())
+
+    def add_duplicate_pairs(self, review_id: str, pairs: Iterable[tuple[int, int, float]]) -> int:
+        """Queue possible duplicates (a, b, score) as pending; pairs already known keep their status."""
+        wanted = {(min(a, b), max(a, b)): score for a, b, score in pairs}
+        with self._write(f"queueing possible duplicates of review {review_id}") as conn:
+            known = {
+                (a, b)
+                for a, b in conn.execute(
+                    sa.select(duplicate_pairs.c.record_a, duplicate_pairs.c.record_b).where(
+                        duplicate_pairs.c.review_id == review_id
+                    )
+                )
+            }
+            rows = [
+                {"review_id": review_id, "record_a": a, "record_b": b, "score": s, "status": "pending"}
+                for (a, b), s in wanted.items()
+                if (a, b) not in known
+            ]
+            if rows:
+                conn.execute(sa.insert(duplicate_pairs), rows)
+        return len(rows)
+
+    def decide_duplicate_pair(
+        self, review_id: str, record_a: int, record_b: int, status: str, decided_by: str
+    ) -> None:
+        """Record a human's verdict on a possible duplicate (confirmed/rejected, or back to pending)."""
+        if status not in PAIR_STATUSES:
+            raise StoreError(f"pair {record_a}-{record_b}: status {status!r} is not one of {PAIR_STATUSES}")
+        a, b = min(record_a, record_b), max(record_a, record_b)
+        with self._write(f"deciding pair {a}-{b}") as conn:
+            result = conn.execute(
+                sa.update(duplicate_pairs)
+                .where(
+                    duplicate_pairs.c.review_id == review_id,
+                    duplicate_pairs.c.record_a == a,
+                    duplicate_pairs.c.record_b == b,
+                )
+                .values(status=status, decided_by=decided_by, decided_at=datetime.now(UTC))
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"review {review_id}: no possible-duplicate pair {a}-{b}")
+
+    def duplicate_pairs(self, review_id: str, status: str | None = None) -> list[DuplicatePair]:
+        """Possible duplicates of the review (optionally with one status), highest score first."""
+        cols = [duplicate_pairs.c[name] for name in DuplicatePair.__slots__]  # type: ignore[attr-defined]
+        query = (
+            sa.select(*cols)
+            .where(duplicate_pairs.c.review_id == review_id)
+            .order_by(duplicate_pairs.c.score.desc(), duplicate_pairs.c.id)
+        )
+        if status is not None:
+            query = query.where(duplicate_pairs.c.status == status)
+        with self._read("reading possible duplicates") as conn:
+            return [DuplicatePair(**row._asdict()) for row in conn.execute(query)]
+
+    # ---- ranking ----------------------------------------------------------------------------------
+
+    def add_model_run(
+        self,
+        review_id: str,
+        *,
+        model: str,
+        model_version: str,
+        params: Mapping[str, Any],
+        seed: int | None,
+        n_train: int,
+        n_included: int,
+    ) -> int:
+        """Log a fitted ranking model; return its id."""
+        with self._write(f"logging a model run of review {review_id}") as conn:
+            return int(
+                conn.execute(
+                    sa.insert(model_runs).returning(model_runs.c.id),
+                    {
+                        "review_id": review_id,
+                        "model": model,
+                        "model_version": model_version,
+                        "params": dict(params),
+                        "seed": seed,
+                        "n_train": n_train,
+                        "n_included": n_included,
+                        "created_at": datetime.now(UTC),
+                    },
+                ).scalar_one()
+            )
+
+    def save_ranking(self, model_run_id: int, scores: Mapping[int, float]) -> None:
+        """Store a model run's scores; rank 1 is the highest score (ties: lower record id first)."""
+        order = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        rows = [
+            {"model_run_id": model_run_id, "record_id": rid, "score": float(score), "rank": rank}
+            for rank, (rid, score) in enumerate(order, start=1)
+        ]
+        with self._write(f"saving the ranking of model run {model_run_id}") as conn:
+            if rows:
+                conn.execute(sa.insert(rankings), rows)
+
+    def latest_ranking(self, review_id: str) -> Ranking | None:
+        """The review's latest model run with its ranking, best first; None if never ranked."""
+        with self._read("reading the latest ranking") as conn:
+            run = conn.execute(
+                sa.select(model_runs)
+                .where(model_runs.c.review_id == review_id)
+                .order_by(model_runs.c.id.desc())
+                .limit(1)
+            ).one_or_none()
+            if run is None:
+                return None
+            entries = conn.execute(
+                sa.select(rankings.c.record_id, rankings.c.score, rankings.c.rank)
+                .where(rankings.c.model_run_id == run.id)
+                .order_by(rankings.c.rank)
+            )
+            ranked = tuple(RankedRecord(rid, score, rank) for rid, score, rank in entries)
+        return Ranking(ModelRunInfo(**run._asdict()), ranked)
+
+    # ---- batches ----------------------------------------------------------------------------------
+
+    def create_batch(self, review_id: str, reviewer: str, stage: str, record_ids: Sequence[int]) -> int:
+        """Log a screening batch handed to a reviewer (records in workbook order); return its id."""
+        with self._write(f"creating a batch for {reviewer}") as conn:
+            batch_id = int(
+                conn.execute(
+                    sa.insert(batches).returning(batches.c.id),
+                    {"review_id": review_id, "reviewer": reviewer, "stage": stage, "created_at": datetime.now(UTC)},
+                ).scalar_one()
+            )
+            if record_ids:
+                conn.execute(
+                    sa.insert(batch_items),
+                    [{"batch_id": batch_id, "record_id": rid, "position": i} for i, rid in enumerate(record_ids)],
+                )
+        return batch_id
+
+    def batch_record_ids(self, batch_id: int) -> list[int]:
+        """The record ids of a batch, in workbook order."""
+        query = (
+            sa.select(batch_items.c.record_id)
+            .where(batch_items.c.batch_id == batch_id)
+            .order_by(batch_items.c.position)
+        )
+        with self._read(f"reading batch {batch_id}") as conn:
+            return list(conn.execute(query).scalars())

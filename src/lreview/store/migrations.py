@@ -1,0 +1,67 @@
+"""Create a new store, or upgrade an older one in place, keeping every row.
+
+Why not Alembic: a store is a user's file (or a team's database) that the app must upgrade by
+itself when a newer lreview opens it, with no migration scripts folder, no `alembic upgrade` step and
+no second version table to keep in sync. What we need is a version number in the database and an
+ordered list of small functions; `UPGRADES[n]` turns a version-n store into a version-(n+1) one.
+`prepare` runs the whole chain in ONE transaction (SQLite and PostgreSQL both have transactional DDL),
+so a failed upgrade leaves the store as it was.
+
+An upgrade step may reuse a table object from `schema.py` only while that table is unchanged since
+the step's version; once a later version alters such a table, freeze the step's DDL as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lreview.errors import StoreError
+from lreview.store import schema
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Add missing-record tracking, dedup clusters and pairs, model runs and rankings, batches."""
+    column = sa.schema.CreateColumn(schema.MISSING_FLAG).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE records ADD COLUMN {column}")
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_2_TABLES))
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+}
+CURRENT_VERSION = max(UPGRADES) + 1
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The store's schema version, or None for an empty database."""
+    if not sa.inspect(conn).has_table(schema.schema_version.name):
+        return None
+    version = conn.execute(sa.select(sa.func.max(schema.schema_version.c.version))).scalar()
+    return None if version is None else int(version)
+
+
+def prepare(conn: Connection, url: str) -> int:
+    """Create the tables of a new store or upgrade an old one; return the version found (0 = new).
+
+    Runs inside the caller's transaction, which must hold the store's write lock.
+    """
+    found = stored_version(conn)
+    now = datetime.now(UTC)
+    if found is None:
+        schema.metadata.create_all(conn)
+        conn.execute(sa.insert(schema.schema_version).values(version=CURRENT_VERSION, upgraded_at=now))
+        return 0
+    if found > CURRENT_VERSION:
+        raise StoreError(
+            f"store at {url} has schema version {found}, this lreview supports up to {CURRENT_VERSION}"
+        )
+    if found < CURRENT_VERSION:
+        for version in range(found, CURRENT_VERSION):
+            UPGRADES[version](conn)
+        conn.execute(sa.delete(schema.schema_version))
+        conn.execute(sa.insert(schema.schema_version).values(version=CURRENT_VERSION, upgraded_at=now))
+    return found

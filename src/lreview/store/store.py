@@ -1,0 +1,335 @@
+"""`Store`: the record store of one or many reviews (SQLite file by default, PostgreSQL for teams).
+
+Search runs, raw and canonical records, imported files and locks are here; the decision log is in
+`decision_log.py`, dedup/ranking/batch tables in `analyses.py`. Every write method is one transaction:
+all or nothing. Nothing here loads a whole table: `iter_records` pages through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from lreview import __version__
+from lreview.errors import StoreError
+from lreview.records import Record
+from lreview.store import locks, migrations
+from lreview.store.analyses import Analyses
+from lreview.store.base import create_engine, one_line, safe_url
+from lreview.store.decision_log import DecisionLog
+from lreview.store.models import RUN_STATUSES, FileImport, RunInfo, StoredRecord, UpsertCounts
+from lreview.store.schema import import_files, missing_records, raw_records, records, search_runs
+from lreview.store.upsert import chunks, upsert_records
+
+_PG_PREPARE_LOCK = 7_305_100_001  # pg_advisory_xact_lock key: one process creates/upgrades at a time
+
+
+def _run_info(row: Row[Any]) -> RunInfo:
+    values = row._asdict()
+    values["warnings"] = tuple(values["warnings"] or ())
+    values["errors"] = tuple(values["errors"] or ())
+    return RunInfo(**values)
+
+
+class Store(DecisionLog, Analyses):
+    """The record store. Open with `Store.open(url)`; use as a context manager to close it."""
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating or upgrading) the store at `url`, e.g. `sqlite:///outputs/ldn.sqlite`."""
+        engine = create_engine(url)
+        store = cls(engine)
+        try:
+            with store._write("opening the store") as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_PREPARE_LOCK)))
+                migrations.prepare(conn, safe_url(engine))
+        except StoreError as exc:
+            engine.dispose()
+            cause = exc.__cause__
+            if isinstance(cause, sa.exc.OperationalError):
+                raise StoreError(f"cannot open store at {safe_url(engine)}: {one_line(cause)}") from exc
+            raise
+        return store
+
+    def schema_version(self) -> int:
+        """The store's schema version (always `migrations.CURRENT_VERSION` once opened)."""
+        with self._read("reading the schema version") as conn:
+            return migrations.stored_version(conn) or 0
+
+    @contextmanager
+    def lock(
+        self, name: str, *, holder: str | None = None, stale_after: timedelta = timedelta(hours=1)
+    ) -> Iterator[None]:
+        """Hold the named lock (e.g. `refresh:<review_id>`) for the block; StoreError if someone has it."""
+        with locks.hold(self._engine, name, holder or locks.default_holder(), stale_after):
+            yield
+
+    # ---- search runs ------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        review_id: str,
+        search_name: str,
+        query: str,
+        *,
+        source: str = "PubMed",
+        mindate: date | None = None,
+        maxdate: date | None = None,
+        tool_version: str = __version__,
+    ) -> int:
+        """Log a search run as `running`; return its id."""
+        with self._write("starting a search run") as conn:
+            row = conn.execute(
+                sa.insert(search_runs).returning(search_runs.c.id),
+                {
+                    "review_id": review_id,
+                    "search_name": search_name,
+                    "source": source,
+                    "query": query,
+                    "mindate": mindate,
+                    "maxdate": maxdate,
+                    "status": "running",
+                    "started_at": datetime.now(UTC),
+                    "warnings": [],
+                    "errors": [],
+                    "tool_version": tool_version,
+                },
+            )
+            return int(row.scalar_one())
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        count_reported: int | None = None,
+        n_fetched: int | None = None,
+        n_new: int | None = None,
+        n_updated: int | None = None,
+        n_missing: int | None = None,
+        query_translation: str | None = None,
+        warnings: Sequence[str] = (),
+        errors: Sequence[str] = (),
+    ) -> None:
+        """Close a run as `succeeded` or `failed` with what it found."""
+        if status not in RUN_STATUSES[1:]:
+            raise StoreError(f"search run {run_id}: status {status!r} is not succeeded/failed")
+        with self._write(f"finishing search run {run_id}") as conn:
+            result = conn.execute(
+                sa.update(search_runs)
+                .where(search_runs.c.id == run_id)
+                .values(
+                    status=status,
+                    finished_at=datetime.now(UTC),
+                    count_reported=count_reported,
+                    n_fetched=n_fetched,
+                    n_new=n_new,
+                    n_updated=n_updated,
+                    n_missing=n_missing,
+                    query_translation=query_translation,
+                    warnings=list(warnings),
+                    errors=list(errors),
+                )
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"{self.url}: no search run {run_id}")
+
+    def fail_unfinished_runs(self, review_id: str, error: str) -> int:
+        """Mark runs still `running` (their process died) as failed with `error`; return how many."""
+        with self._write("failing unfinished runs") as conn:
+            result = conn.execute(
+                sa.update(search_runs)
+                .where(search_runs.c.review_id == review_id, search_runs.c.status == "running")
+                .values(status="failed", finished_at=datetime.now(UTC), errors=[error])
+            )
+            return int(result.rowcount)
+
+    def run(self, run_id: int) -> RunInfo:
+        """One search run by id."""
+        with self._read(f"reading search run {run_id}") as conn:
+            row = conn.execute(sa.select(search_runs).where(search_runs.c.id == run_id)).one_or_none()
+        if row is None:
+            raise StoreError(f"{self.url}: no search run {run_id}")
+        return _run_info(row)
+
+    def runs(self, review_id: str) -> list[RunInfo]:
+        """All search runs of a review, oldest first."""
+        query = sa.select(search_runs).where(search_runs.c.review_id == review_id).order_by(search_runs.c.id)
+        with self._read("listing search runs") as conn:
+            return [_run_info(row) for row in conn.execute(query)]
+
+    def last_successful_run(self, review_id: str, search_name: str) -> RunInfo | None:
+        """The latest `succeeded` run of this saved search (its maxdate is where the next one starts)."""
+        query = (
+            sa.select(search_runs)
+            .where(
+                search_runs.c.review_id == review_id,
+                search_runs.c.search_name == search_name,
+                search_runs.c.status == "succeeded",
+            )
+            .order_by(search_runs.c.id.desc())
+            .limit(1)
+        )
+        with self._read("reading the last successful run") as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _run_info(row)
+
+    # ---- records ----------------------------------------------------------------------------------
+
+    def store_records(
+        self,
+        review_id: str,
+        source: str,
+        batch: Sequence[Record],
+        *,
+        run_id: int | None = None,
+        import_file_id: int | None = None,
+    ) -> UpsertCounts:
+        """Store a batch in one transaction: new records added, revised ones updated, none duplicated."""
+        with self._write(f"storing {len(batch)} {source} records of review {review_id}") as conn:
+            return upsert_records(
+                conn,
+                review_id,
+                source,
+                batch,
+                run_id=run_id,
+                import_file_id=import_file_id,
+                now=datetime.now(UTC),
+            )
+
+    def mark_missing(
+        self, run_id: int, review_id: str, source_ids: Sequence[str], *, source: str = "PubMed"
+    ) -> int:
+        """Log ids the search listed but the fetch did not return (deleted/withdrawn); flag stored ones."""
+        unique = sorted(set(source_ids))
+        with self._write(f"marking {len(unique)} missing records of run {run_id}") as conn:
+            if unique:
+                conn.execute(
+                    sa.insert(missing_records),
+                    [
+                        {"run_id": run_id, "source": source, "source_id": sid, "review_id": review_id}
+                        for sid in unique
+                    ],
+                )
+            for part in chunks(unique):
+                conn.execute(
+                    sa.update(records)
+                    .where(records.c.review_id == review_id, records.c.source == source)
+                    .where(records.c.source_id.in_(part))
+                    .values(missing_from_source=True)
+                )
+        return len(unique)
+
+    def missing_source_ids(self, run_id: int) -> list[str]:
+        """The ids a run logged as missing, sorted."""
+        query = (
+            sa.select(missing_records.c.source_id)
+            .where(missing_records.c.run_id == run_id)
+            .order_by(missing_records.c.source_id)
+        )
+        with self._read("reading missing records") as conn:
+            return list(conn.execute(query).scalars())
+
+    def iter_records(
+        self, review_id: str, *, source: str | None = None, batch_size: int = 1000
+    ) -> Iterator[StoredRecord]:
+        """Every current record of a review in id order, read `batch_size` rows per query."""
+        last_id = 0
+        while True:
+            query = (
+                sa.select(records.c.id, records.c.missing_from_source, raw_records.c.data)
+                .join(raw_records, raw_records.c.id == records.c.current_raw_id)
+                .where(records.c.review_id == review_id, records.c.id > last_id)
+                .order_by(records.c.id)
+                .limit(batch_size)
+            )
+            if source is not None:
+                query = query.where(records.c.source == source)
+            with self._read("reading records") as conn:
+                page = conn.execute(query).all()
+            for record_id, missing, data in page:
+                yield StoredRecord(record_id, Record.from_dict(data), bool(missing))
+            if len(page) < batch_size:
+                return
+            last_id = page[-1][0]
+
+    def raw_versions(self, review_id: str, source: str, source_id: str) -> list[Record]:
+        """Every stored version of one source record, oldest first."""
+        query = (
+            sa.select(raw_records.c.data)
+            .where(
+                raw_records.c.review_id == review_id,
+                raw_records.c.source == source,
+                raw_records.c.source_id == source_id,
+            )
+            .order_by(raw_records.c.id)
+        )
+        with self._read("reading raw versions") as conn:
+            return [Record.from_dict(data) for data in conn.execute(query).scalars()]
+
+    def count_records(
+        self, review_id: str, *, source: str | None = None, include_missing: bool = True
+    ) -> int:
+        """How many distinct records the review has (optionally of one source, or still in it)."""
+        query = sa.select(sa.func.count()).select_from(records).where(records.c.review_id == review_id)
+        if source is not None:
+            query = query.where(records.c.source == source)
+        if not include_missing:
+            query = query.where(records.c.missing_from_source == sa.false())
+        with self._read("counting records") as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_by_source(self, review_id: str) -> dict[str, int]:
+        """Records identified per database (distinct source records), for PRISMA's identification box."""
+        query = (
+            sa.select(records.c.source, sa.func.count())
+            .where(records.c.review_id == review_id)
+            .group_by(records.c.source)
+            .order_by(records.c.source)
+        )
+        with self._read("counting records by source") as conn:
+            return {source: int(n) for source, n in conn.execute(query)}
+
+    # ---- imported files ---------------------------------------------------------------------------
+
+    def file_already_imported(self, review_id: str, sha256: str) -> bool:
+        """Whether a file with this content was imported into the review before."""
+        query = sa.select(import_files.c.id).where(
+            import_files.c.review_id == review_id, import_files.c.sha256 == sha256
+        )
+        with self._read("checking imported files") as conn:
+            return conn.execute(query).first() is not None
+
+    def record_file_import(
+        self, review_id: str, source: str, path: str, sha256: str, batch: Sequence[Record]
+    ) -> tuple[FileImport, UpsertCounts]:
+        """Log an export file and store its records, in one transaction; StoreError if already imported."""
+        now = datetime.now(UTC)
+        with self._write(f"importing {path}") as conn:
+            earlier = conn.execute(
+                sa.select(import_files.c.path, import_files.c.imported_at).where(
+                    import_files.c.review_id == review_id, import_files.c.sha256 == sha256
+                )
+            ).one_or_none()
+            if earlier is not None:
+                raise StoreError(
+                    f"{path}: same content as {earlier.path}, imported into review {review_id} "
+                    f"on {earlier.imported_at:%Y-%m-%d %H:%M} UTC"
+                )
+            values = {
+                "review_id": review_id,
+                "source": source,
+                "path": path,
+                "sha256": sha256,
+                "n_records": len(batch),
+                "imported_at": now,
+            }
+            file_id = int(conn.execute(sa.insert(import_files).returning(import_files.c.id), values).scalar_one())
+            counts = upsert_records(conn, review_id, source, batch, run_id=None, import_file_id=file_id, now=now)
+        return FileImport(id=file_id, **values), counts  # type: ignore[arg-type]

@@ -1,0 +1,137 @@
+"""Opening stores: creation, in-place upgrade of an older schema, refusal of a newer one, bad URLs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conftest import pubmed_record
+
+from lreview.errors import StoreError
+from lreview.records import Record
+from lreview.store import Decision, Store
+from lreview.store.migrations import CURRENT_VERSION
+from lreview.store.upsert import content_hash
+
+
+def _version_1_ddl(dialect: str) -> list[str]:
+    """The tables as lreview's first store (schema version 1) created them."""
+    pk = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    js = "JSONB" if dialect == "postgresql" else "JSON"
+    return [
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, upgraded_at TIMESTAMP NOT NULL)",
+        f"""CREATE TABLE search_runs (id {pk}, review_id VARCHAR(100) NOT NULL,
+            search_name VARCHAR(200) NOT NULL, source VARCHAR(100) NOT NULL, query TEXT NOT NULL,
+            mindate DATE, maxdate DATE, status VARCHAR(20) NOT NULL, started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP, count_reported INTEGER, n_fetched INTEGER, n_new INTEGER,
+            n_updated INTEGER, n_missing INTEGER, query_translation TEXT, warnings {js} NOT NULL,
+            errors {js} NOT NULL, tool_version VARCHAR(50) NOT NULL)""",
+        f"""CREATE TABLE import_files (id {pk}, review_id VARCHAR(100) NOT NULL,
+            source VARCHAR(100) NOT NULL, path TEXT NOT NULL, sha256 VARCHAR(64) NOT NULL,
+            n_records INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL, UNIQUE (review_id, sha256))""",
+        f"""CREATE TABLE raw_records (id {pk}, review_id VARCHAR(100) NOT NULL,
+            source VARCHAR(100) NOT NULL, source_id VARCHAR(200) NOT NULL,
+            run_id INTEGER REFERENCES search_runs (id), import_file_id INTEGER REFERENCES import_files (id),
+            content_hash VARCHAR(64) NOT NULL, data {js} NOT NULL, fetched_at TIMESTAMP NOT NULL,
+            UNIQUE (review_id, source, source_id, content_hash))""",
+        f"""CREATE TABLE records (id {pk}, review_id VARCHAR(100) NOT NULL, source VARCHAR(100) NOT NULL,
+            source_id VARCHAR(200) NOT NULL, pmid VARCHAR(20), doi VARCHAR(300), title TEXT NOT NULL,
+            year INTEGER, current_raw_id INTEGER NOT NULL REFERENCES raw_records (id),
+            first_seen_run INTEGER REFERENCES search_runs (id),
+            last_seen_run INTEGER REFERENCES search_runs (id), first_seen_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL, UNIQUE (review_id, source, source_id))""",
+        f"""CREATE TABLE decisions (id {pk}, review_id VARCHAR(100) NOT NULL,
+            record_id INTEGER NOT NULL REFERENCES records (id), stage VARCHAR(40) NOT NULL,
+            decision VARCHAR(40) NOT NULL, reviewer VARCHAR(200) NOT NULL, reason TEXT NOT NULL,
+            batch_id INTEGER, source_file TEXT, source_hash VARCHAR(64), row_key VARCHAR(200),
+            created_at TIMESTAMP NOT NULL, UNIQUE (review_id, source_hash, row_key))""",
+        """CREATE TABLE locks (name VARCHAR(200) PRIMARY KEY, holder VARCHAR(200) NOT NULL,
+            acquired_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL)""",
+    ]
+
+
+def _build_version_1_store(url: str, record: Record) -> None:
+    engine = sa.create_engine(url)
+    ts = "2025-01-02 03:04:05"
+    with engine.begin() as conn:
+        for ddl in _version_1_ddl(conn.dialect.name):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql(f"INSERT INTO schema_version VALUES (1, '{ts}')")
+        conn.exec_driver_sql(
+            "INSERT INTO search_runs (review_id, search_name, source, query, status, started_at,"
+            " finished_at, n_new, warnings, errors, tool_version) VALUES ('ldn', 'main', 'PubMed',"
+            f" 'naltrexone', 'succeeded', '{ts}', '{ts}', 1, '[]', '[]', '0.0.1')"
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO raw_records (review_id, source, source_id, run_id, content_hash, data,"
+                " fetched_at) VALUES ('ldn', 'PubMed', :sid, 1, :hash, :data, :ts)"
+            ),
+            {"sid": record.source_id, "hash": content_hash(record), "data": json.dumps(record.to_dict()), "ts": ts},
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO records (review_id, source, source_id, pmid, title, year, current_raw_id,"
+            f" first_seen_run, last_seen_run, first_seen_at, updated_at) VALUES ('ldn', 'PubMed',"
+            f" '{record.source_id}', '{record.pmid}', 'x', 2021, 1, 1, 1, '{ts}', '{ts}')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO decisions (review_id, record_id, stage, decision, reviewer, reason, created_at)"
+            f" VALUES ('ldn', 1, 'title_abstract', 'include', 'alice', '', '{ts}')"
+        )
+    engine.dispose()
+
+
+def test_version_1_store_is_upgraded_in_place_keeping_its_rows(store_url: str) -> None:
+    record = pubmed_record(31)
+    _build_version_1_store(store_url, record)
+    with Store.open(store_url) as store:
+        assert store.schema_version() == CURRENT_VERSION
+        assert [(s.id, s.record, s.missing_from_source) for s in store.iter_records("ldn")] == [(1, record, False)]
+        assert [(d.record_id, d.decision, d.reviewer) for d in store.decisions("ldn")] == [(1, "include", "alice")]
+        last = store.last_successful_run("ldn", "main")
+        assert last is not None and last.tool_version == "0.0.1"
+        # the upgraded store takes new rows in old and new tables alike
+        run = store.start_run("ldn", "main", "naltrexone")
+        counts = store.store_records("ldn", "PubMed", [pubmed_record(31, title="Revised"), pubmed_record(32)], run_id=run)
+        assert (counts.new, counts.updated) == (1, 1)
+        store.mark_missing(run, "ldn", ["31"])
+        model_run = store.add_model_run("ldn", model="nb", model_version="1", params={}, seed=1, n_train=1, n_included=1)
+        store.save_ranking(model_run, {1: 0.9, 2: 0.1})
+        store.append_decisions("ldn", [Decision(2, "title_abstract", "exclude", "bob")])
+    with Store.open(store_url) as again:  # opening a current store changes nothing
+        assert again.count_records("ldn", include_missing=False) == 1
+        assert len(again.decisions("ldn")) == 2
+
+
+def test_store_newer_than_the_code_is_refused(store_url: str) -> None:
+    Store.open(store_url).close()
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE schema_version SET version = {CURRENT_VERSION + 3}")
+    engine.dispose()
+    with pytest.raises(StoreError, match=rf"has schema version {CURRENT_VERSION + 3}, this lreview supports up to {CURRENT_VERSION}"):
+        Store.open(store_url)
+
+
+def test_sqlite_store_creates_parent_folders_and_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "outputs" / "ldn" / "store.sqlite"
+    with Store.open(f"sqlite:///{path}") as store:
+        assert store.schema_version() == CURRENT_VERSION
+        with store._read("pragmas") as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert path.is_file()
+
+
+def test_bad_url_is_a_one_line_store_error() -> None:
+    with pytest.raises(StoreError, match="bad store URL 'not a url'"):
+        Store.open("not a url")
+
+
+def test_unreachable_server_is_a_store_error_naming_the_url() -> None:
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    with pytest.raises(StoreError, match=r"cannot open store at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/none") as info:
+        Store.open(url)
+    assert "\n" not in str(info.value) and "secret" not in str(info.value)

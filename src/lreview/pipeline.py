@@ -139,7 +139,7 @@ def harvest(
     try:
         outcome = client.search_pmids(search.query, mindate=start, maxdate=end)
         pmids = list(outcome.pmids)
-        warnings = [*outcome.errors, *outcome.warnings]
+        warnings = [f"{m.kind}: {m.text}" for m in (*outcome.errors, *outcome.warnings)]
         if incremental and start is not None:
             # Records entered earlier but revised in the window (MDAT) are fetched again and updated.
             revised = client.search_pmids(search.query, mindate=start, maxdate=end, datetype="mdat")
@@ -180,20 +180,28 @@ def find_search(config: ReviewConfig, name: str) -> Search:
 
 def harvest_search(config: ReviewConfig, name: str, today: date | None = None) -> HarvestSummary:
     """Open the store and run one named search (the idempotent unit a flow task retries)."""
-    client = EutilsClient(EutilsSettings.from_env(batch_size=config.pubmed.batch_size))
-    with open_store(config) as store:
+    with pubmed_client(config) as client, open_store(config) as store:
         return harvest(config, find_search(config, name), store, client, today)
 
 
+def pubmed_client(config: ReviewConfig) -> EutilsClient:
+    """An E-utilities client from the environment (URL, email, api key) and the config's batch size."""
+    return EutilsClient(EutilsSettings.from_env(batch_size=config.pubmed.batch_size))
+
+
 def refresh(
-    config: ReviewConfig, searches: Sequence[str] | None = None, today: date | None = None
+    config: ReviewConfig,
+    searches: Sequence[str] | None = None,
+    today: date | None = None,
+    client: EutilsClient | None = None,
 ) -> RefreshSummary:
     """Harvest every (or the named) PubMed search of the review, holding the review's refresh lock."""
     names = list(searches) if searches else [s.name for s in config.searches]
     for name in names:
         find_search(config, name)
-    client = EutilsClient(EutilsSettings.from_env(batch_size=config.pubmed.batch_size))
-    with open_store(config) as store, refresh_lock(config, store):
+    client = client or pubmed_client(config)
+    with client, open_store(config) as store, refresh_lock(config, store):
+        store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
     return RefreshSummary(config.review_id, harvests)
 

@@ -190,6 +190,7 @@ class EutilsServer:
         self.requests: list[RequestLog] = []
         self._faults: deque[Fault] = deque()
         self._history: dict[str, _History] = {}
+        self._modified: dict[str, date] = {}  # pmid -> MDAT of its last revision
         self._recent: deque[float] = deque()
         self.add_articles(articles)
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -229,10 +230,14 @@ class EutilsServer:
                 self._rendered[a.pmid] = article_xml(a)
                 bisect.insort(self._index, (a.entrez_date.toordinal(), int(a.pmid)))
 
-    def revise(self, pmid: str) -> SyntheticArticle:
-        """Bump one article's revision (new title, later DateRevised), as an MDAT update would."""
+    def revise(self, pmid: str, on: date | None = None) -> SyntheticArticle:
+        """Bump one article's revision (new title, later DateRevised), as an MDAT update would.
+
+        `on` is the modification date (MDAT) that `datetype=mdat` searches see; default DateRevised.
+        """
         with self._lock:
             new = self._articles[pmid].revised()
+            self._modified[pmid] = on or new.date_revised
             self._articles[pmid] = new
             self._rendered[pmid] = article_xml(new)
             return new
@@ -318,10 +323,17 @@ class EutilsServer:
         if params.get("mindate") and params.get("maxdate"):
             lo = _parse_date(params["mindate"], end=False).toordinal()
             hi = _parse_date(params["maxdate"], end=True).toordinal()
-        with self._lock:
-            i = bisect.bisect_left(self._index, (lo, -1))
-            j = bisect.bisect_right(self._index, (hi, 1 << 62))
-            found = self._index[i:j]
+        if params.get("datetype") == "mdat":
+            with self._lock:
+                modified = {
+                    pmid: self._modified.get(pmid, a.date_revised) for pmid, a in self._articles.items()
+                }
+            found = sorted((d.toordinal(), int(p)) for p, d in modified.items() if lo <= d.toordinal() <= hi)
+        else:
+            with self._lock:
+                i = bisect.bisect_left(self._index, (lo, -1))
+                j = bisect.bisect_right(self._index, (hi, 1 << 62))
+                found = self._index[i:j]
         subset = self.terms.get(params.get("term", ""))
         ids = [str(p) for _, p in reversed(found)]  # most recent first, as PubMed's default sort
         return ids if subset is None else [p for p in ids if p in subset]

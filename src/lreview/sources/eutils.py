@@ -328,19 +328,26 @@ class EutilsClient:
         return self._call("esearch", params, parse_esearch)
 
     def search_pmids(
-        self, term: str, *, mindate: date | None = None, maxdate: date | None = None
+        self,
+        term: str,
+        *,
+        mindate: date | None = None,
+        maxdate: date | None = None,
+        datetype: str = "edat",
     ) -> SearchOutcome:
-        """Every PMID matching `term` with an entrez date in [mindate, maxdate] (default: all to today)."""
+        """Every PMID matching `term` with an entrez date (or `datetype`, e.g. "mdat") in the window."""
         lo, hi = mindate or EARLIEST, maxdate or date.today()
         if lo > hi:
             raise EutilsError(f"esearch: mindate {lo} is after maxdate {hi}")
-        root = self.esearch(term, mindate=lo, maxdate=hi, retmax=0, usehistory=False)
+        root = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
         harvest = _Harvest()
-        self._slice(term, lo, hi, root, harvest)
+        self._slice(term, lo, hi, root, harvest, datetype)
         count = root.count
         total = sum(c for _, _, c in harvest.slices)
         if total != count:  # PubMed's data moved while we sliced: ask once more for the whole window
-            count = self.esearch(term, mindate=lo, maxdate=hi, retmax=0, usehistory=False).count
+            count = self.esearch(
+                term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False
+            ).count
             if total != count:
                 harvest.note(f"whole window {lo}..{hi} counts {count} but its slices hold {total}")
         if len(harvest.pmids) != total:
@@ -354,7 +361,9 @@ class EutilsClient:
             slices=harvest.slices,
         )
 
-    def _slice(self, term: str, lo: date, hi: date, page: SearchPage, harvest: _Harvest) -> None:
+    def _slice(
+        self, term: str, lo: date, hi: date, page: SearchPage, harvest: _Harvest, datetype: str = "edat"
+    ) -> None:
         """Collect the ids of window [lo, hi] given its esearch `page`, halving it while over the cap."""
         if page.count <= PUBMED_CAP:
             for tries in range(3):
@@ -363,7 +372,9 @@ class EutilsClient:
                 if tries == 2:
                     harvest.note(f"slice {lo}..{hi} counts {page.count} but lists {len(page.ids)} ids")
                     break
-                page = self.esearch(term, mindate=lo, maxdate=hi, retmax=PUBMED_CAP, usehistory=False)
+                page = self.esearch(
+                    term, mindate=lo, maxdate=hi, datetype=datetype, retmax=PUBMED_CAP, usehistory=False
+                )
             harvest.add(lo, hi, page)
             return
         if lo == hi:
@@ -375,8 +386,8 @@ class EutilsClient:
         # A half of a window of <= 2 caps probably fits: ask for its ids at once (saves a request).
         retmax = PUBMED_CAP if page.count <= 2 * PUBMED_CAP else 0
         for a, b in ((lo, mid), (date.fromordinal(mid.toordinal() + 1), hi)):
-            sub = self.esearch(term, mindate=a, maxdate=b, retmax=retmax, usehistory=False)
-            self._slice(term, a, b, sub, harvest)
+            sub = self.esearch(term, mindate=a, maxdate=b, datetype=datetype, retmax=retmax, usehistory=False)
+            self._slice(term, a, b, sub, harvest, datetype)
 
     # -- efetch ------------------------------------------------------------------------------------
     def _efetch(

@@ -1,0 +1,341 @@
+"""RIS exports (Embase, Scopus, Ovid, EBSCOhost, ProQuest, WoS-as-RIS, Zotero, EndNote, Lens, ...).
+
+`parse_ris(text, name)` turns decoded RIS text into Records, all or nothing: any structural fault
+(a field before `TY`, a record without `ER`) raises one `InputError` naming file, record and line.
+
+How: a small line scanner of ours checks the structure, numbers records and lines, and pre-normalises
+the real-world variants rispy does not handle (see `_scan`); rispy's `RisParser` then groups each
+record's tags through the mapping table `RIS_MAPPING`, and `_to_record` maps those onto `Record`.
+Not for: Web of Science plain text (`wos.py`), PubMed MEDLINE/.nbib (`medline.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import rispy
+
+from lreview.errors import InputError
+from lreview.records import Record
+from lreview.sources.fields import doi_in_url, doi_of, first, is_pmid, pages_of, unique, year_of
+
+# rispy's table plus the non-standard tags real exporters write (WoS: FU FX J9 JI MA PA PI PU WE,
+# Ovid PsycInfo: AI NL, Scopus via Citavi: M4 TS, WoS: CP). Every tag is read as a list so a
+# repeated tag never overwrites an earlier value; tags outside this table still reach `extra`.
+RIS_MAPPING: dict[str, str] = {
+    **rispy.TAG_KEY_MAPPING,
+    "AI": "ovid_author_identifier",
+    "CP": "issue_alternate",
+    "ED": "editor",
+    "FU": "funding",
+    "FX": "funding_text",
+    "J9": "journal_abbrev_29",
+    "JI": "journal_iso_abbrev",
+    "L3": "related_records",
+    "LK": "link",
+    "M2": "start_page_alternate",
+    "M4": "citavi_m4",
+    "MA": "meeting_abstract",
+    "NL": "ovid_nlm_link",
+    "PA": "publisher_address",
+    "PI": "publisher_city",
+    "PU": "publisher_wos",
+    "TS": "citavi_ts",
+    "U1": "user_definable_1",
+    "U2": "user_definable_2",
+    "U3": "user_definable_3",
+    "U4": "user_definable_4",
+    "U5": "user_definable_5",
+    "WE": "wos_edition",
+}
+_TAG_OF: dict[str, str] = {key: tag for tag, key in RIS_MAPPING.items()}
+_UNKNOWN = RIS_MAPPING["UK"]
+
+# Tags whose untagged continuation lines are further values (one keyword per line, as Rayyan and
+# some EBSCO exports write them) rather than the wrapped rest of the previous line.
+_ONE_VALUE_PER_LINE = frozenset({"KW", "AU", "A1", "A2", "A3", "A4"})
+
+# Database names as exporters write them in DB/DP -> the name lreview reports.
+DATABASE_NAMES: dict[str, str] = {
+    "nlm": "PubMed",
+    "pubmed": "PubMed",
+    "medline": "MEDLINE",
+    "mdc": "MEDLINE",
+    "embase": "Embase",
+    "scopus": "Scopus",
+    "psyh": "APA PsycInfo",
+    "ecn": "EconLit",
+    "egh": "Environment Index",
+    "8gh": "GreenFILE",
+    "i3h": "Criminal Justice Abstracts",
+    "a9h": "Academic Search Premier",
+    "ccm": "CINAHL",
+    "cin20": "CINAHL",
+    "eric": "ERIC",
+}
+_PROVIDERS = frozenset({"ebscohost", "ovid technologies", "proquest"})
+
+# RIS reference types -> publication type words (the rest keep their RIS code).
+REFERENCE_TYPES: dict[str, str] = {
+    "JOUR": "Journal Article",
+    "JFULL": "Journal Article",
+    "EJOUR": "Journal Article",
+    "ABST": "Abstract",
+    "BOOK": "Book",
+    "CHAP": "Book Chapter",
+    "CONF": "Conference Proceeding",
+    "CPAPER": "Conference Paper",
+    "THES": "Thesis",
+    "RPRT": "Report",
+    "GEN": "Generic",
+    "ELEC": "Web Page",
+    "NEWS": "Newspaper Article",
+    "MGZN": "Magazine Article",
+    "INPR": "In Press",
+    "SER": "Serial",
+    "STAT": "Statute",
+    "UNPB": "Unpublished Work",
+}
+
+_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
+_PMID_NOTE = re.compile(r"^(\d{1,9})\s*\[PMID\]$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record's (tag, value) pairs as the scanner read them, with where it starts."""
+
+    number: int  # 1-based position in the file
+    line: int  # line of its TY tag
+    fields: tuple[tuple[str, str], ...]
+
+
+# Lines real exporters put between records (after ER, before the next TY). Ovid numbers its records
+# ("1.") and writes a link to the record after its ER; the link is kept on the record before it.
+_RECORD_COUNTER = re.compile(r"^\d+\.$")
+_AFTER_ER_FIELDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Link to the Ovid Full Text or citation:\s*(.*)$"), "Ovid link"),
+)
+_AFTER_ER_TAGS = frozenset({"NL"})  # Ovid PsycInfo writes "NL  - <NLM title abbreviation>" after ER
+
+
+def _scan(text: str, name: str) -> list[RawRecord]:
+    """Split RIS text into records, checking structure; untagged lines continue the previous field.
+
+    Done here rather than in rispy because rispy reports no line numbers, silently skips text before
+    the first TY and drops a last record that has no ER; and because real files need: "ER  -" with
+    or without its trailing space, blank lines inside a record, continuation lines that begin with
+    words like "EROSION" (not an ER tag: a tag needs the "  -" after it), one-keyword-per-line KW,
+    and Ovid's record counters and links between records.
+    """
+    records: list[RawRecord] = []
+    fields: list[list[str]] = []  # [tag, value] pairs of the open record
+    start = 0
+    number = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        match = _TAG_LINE.match(line.rstrip())
+        if match is None:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if fields:
+                last = fields[-1]
+                if last[0] in _ONE_VALUE_PER_LINE:
+                    fields.append([last[0], stripped])
+                else:
+                    last[1] = f"{last[1]} {stripped}".strip()
+                continue
+            if _RECORD_COUNTER.match(stripped):
+                continue
+            after = [(label, m.group(1)) for rx, label in _AFTER_ER_FIELDS if (m := rx.match(stripped))]
+            if after and records:
+                prev = records[-1]
+                records[-1] = RawRecord(prev.number, prev.line, (*prev.fields, after[0]))
+                continue
+            where = f"record {number + 1} (line {lineno})"
+            raise InputError(f"{name}: {where}: text before TY (record has no start): {stripped[:60]!r}")
+        tag, value = match.group(1), (match.group(2) or "").strip()
+        if tag == "TY":
+            if fields:
+                raise InputError(
+                    f"{name}: record {number} (line {start}): missing ER terminator before the next TY "
+                    f"(line {lineno})"
+                )
+            number += 1
+            start = lineno
+            fields = [[tag, value]]
+        elif not fields and tag in _AFTER_ER_TAGS and records:
+            prev = records[-1]
+            records[-1] = RawRecord(prev.number, prev.line, (*prev.fields, (tag, value)))
+        elif not fields:
+            where = f"record {number + 1} (line {lineno})"
+            raise InputError(f"{name}: {where}: field {tag} before TY (record has no start)")
+        elif tag == "ER":
+            records.append(RawRecord(number, start, tuple((t, v) for t, v in fields)))
+            fields = []
+        else:
+            fields.append([tag, value])
+    if fields:
+        raise InputError(f"{name}: record {number} (line {start}): missing ER terminator at end of file")
+    return records
+
+
+def _group(raw: RawRecord) -> dict[str, list[str]]:
+    """Tag -> values (file order) for one record, grouped by rispy through `RIS_MAPPING`."""
+    lines = [f"{tag}  - {value}" for tag, value in raw.fields] + ["ER  - "]
+    parser = rispy.RisParser(
+        mapping=RIS_MAPPING,
+        list_tags=[tag for tag in RIS_MAPPING if tag not in ("TY", "ER", "UK")],
+        delimiter_tags_mapping={},
+        skip_unknown_tags=False,
+        enforce_list_tags=True,
+    )
+    parsed: list[dict[str, object]] = parser.parse_lines(iter(lines))
+    grouped: dict[str, list[str]] = {}
+    for key, value in parsed[0].items():
+        if key == _UNKNOWN and isinstance(value, Mapping):
+            for tag, values in value.items():
+                grouped[str(tag)] = [str(v) for v in values]
+        elif isinstance(value, list):
+            grouped[_TAG_OF[key]] = [str(v) for v in value]
+        else:
+            grouped[_TAG_OF[key]] = [str(value)]
+    return grouped
+
+
+def database_name(value: str) -> str:
+    """The reported name for a DB/DP value: "NLM" -> "PubMed", "Ovid MEDLINE(R) <2021>" -> "MEDLINE"."""
+    value = value.strip()
+    key = value.lower()
+    if key in DATABASE_NAMES:
+        return DATABASE_NAMES[key]
+    if "medline" in key and "ovid" in key:
+        return "MEDLINE"
+    return value
+
+
+def _record_database(tags: Mapping[str, Sequence[str]]) -> str:
+    """The database a record names in DB (or DP when it is a database, not a provider or a date)."""
+    for tag in ("DB", "DP"):
+        for value in tags.get(tag, ()):
+            value = value.strip()
+            if value and not value[0].isdigit() and value.lower() not in _PROVIDERS:
+                return database_name(value)
+    return ""
+
+
+def _to_record(raw: RawRecord, tags: dict[str, list[str]], source: str, name: str) -> Record:
+    """Map one record's tags onto `Record`; every value not in a slot is kept in `extra`."""
+
+    def get(*names: str) -> list[str]:
+        return [v for tag in names for v in tags.get(tag, ()) if v.strip()]
+
+    title = first(get("TI", "T1"))
+    abstract = first(get("AB", "N2"))
+    authors = tuple(get("AU", "A1"))
+    year = year_of(*get("PY", "Y1", "DA"))
+    full = first(get("JF", "T2", "JO"))
+    journal_names = get("JO", "JA", "J2", "JI", "J9")
+    abbrev = first(v for v in journal_names if v.strip() != full)
+    start, end = first(get("SP")), first(get("EP"))
+    doi = first(d for d in (doi_of(v) for v in get("DO", "M3", "L3")) if d) or None
+    urls = get("UR", "L2", "LK")
+    if doi is None:
+        doi = first(d for d in (doi_in_url(v) for v in urls) if d) or None
+    pmid: str | None = None
+    pmcid: str | None = None
+    accession = first(get("AN"))
+    if source in ("PubMed", "MEDLINE") and is_pmid(accession):
+        pmid = accession
+    for value in get("C2"):
+        if value.upper().startswith("PMC"):
+            pmcid = value.split()[0]
+        elif source == "Scopus" and is_pmid(value):
+            pmid = value
+    if source == "Embase" and is_pmid(first(get("C5"))):
+        pmid = first(get("C5"))  # Embase.com writes the MEDLINE PMID in C5
+    for value in get("U1", "U2", "U3", "U4", "U5"):
+        note = _PMID_NOTE.match(value.strip())
+        if note and pmid is None:
+            pmid = note.group(1)
+    embase_id = first(v for v in get("U2") if re.fullmatch(r"L\d+", v.strip()))
+    source_id = accession or first(get("ID")) or embase_id or f"{name}:{raw.number}"
+    issns = unique(get("SN"))
+    ris_type = first(get("TY"))
+    types = unique([REFERENCE_TYPES.get(ris_type, ris_type), *get("M3")])
+    volume, issue = first(get("VL")), first(get("IS", "CP"))
+    languages, keywords = unique(get("LA")), tuple(get("KW"))
+    # A (tag, value) leaves `extra` only when that very value sits in a Record slot; anything else
+    # (a second ISSN, a full date, U3 notes, other URLs) is kept as written.
+    slot_values: dict[str, set[str]] = {
+        "TY": {ris_type} if ris_type in REFERENCE_TYPES else set(),
+        "TI": {title},
+        "T1": {title},
+        "AB": {abstract},
+        "N2": {abstract},
+        "AU": set(authors),
+        "A1": set(authors),
+        "PY": {str(year)},
+        "Y1": {str(year)},
+        "VL": {volume},
+        "IS": {issue},
+        "CP": {issue},
+        "SP": {start},
+        "EP": {end},
+        "DO": {doi or ""},
+        "L3": {doi or ""},
+        "M3": {*types, doi or ""},
+        "AN": {source_id},
+        "ID": {source_id},
+        "U2": {source_id},
+        "C2": {pmid or "", pmcid or ""},
+        "C5": {pmid or ""},
+        "SN": {issns[0]} if issns else set(),
+        "LA": set(languages),
+        "KW": set(keywords),
+        "UR": {urls[0]} if urls else set(),
+    }
+    for tag in ("JF", "T2", "JO", "JA", "J2", "JI", "J9"):
+        slot_values[tag] = {full, abbrev}
+    extra = tuple(
+        (tag, value) for tag, value in raw.fields if value.strip() not in slot_values.get(tag, set())
+    )
+    return Record(
+        source=source,
+        source_id=source_id,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        year=year,
+        journal=full,
+        journal_abbrev=abbrev,
+        volume=volume,
+        issue=issue,
+        pages=pages_of(start, end),
+        pmid=pmid,
+        doi=doi,
+        pmcid=pmcid,
+        issn=issns[0] if issns else "",
+        language=languages,
+        publication_types=types,
+        keywords=keywords,
+        url=urls[0] if urls else "",
+        extra=extra,
+    )
+
+
+def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record]:
+    """Every record of a RIS export, in file order; `InputError` naming file/record/line on any fault."""
+    raws = _scan(text, name)
+    if not raws:
+        raise InputError(f"{name}: no RIS records (no 'TY  -' ... 'ER  -' block)")
+    grouped = [_group(raw) for raw in raws]
+    file_database = first(_record_database(tags) for tags in grouped)
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    records = []
+    for raw, tags in zip(raws, grouped, strict=True):
+        record_source = source or _record_database(tags) or file_database or stem
+        records.append(_to_record(raw, tags, record_source, name))
+    return records

@@ -70,7 +70,8 @@ def _records_lines(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
         match = _TAG_LINE.match(line)
         if match is None:
             raise InputError(
-                f"{name}: record {number + 1} (line {lineno}): not a MEDLINE tag line: {line[:60]!r}"
+                f"{name}: record {number + (0 if lines else 1)} (line {lineno}): "
+                f"not a MEDLINE tag line: {line[:60]!r}"
             )
         if not lines:
             number += 1

@@ -75,6 +75,8 @@ DATABASE_NAMES: dict[str, str] = {
     "cin20": "CINAHL",
     "eric": "ERIC",
 }
+# Accession-number prefixes that name the database when a record has no DB tag (WoS RIS exports).
+ACCESSION_PREFIXES: dict[str, str] = {"WOS:": "Web of Science"}
 _PROVIDERS = frozenset({"ebscohost", "ovid technologies", "proquest"})
 
 # RIS reference types -> publication type words (the rest keep their RIS code).
@@ -223,6 +225,9 @@ def _record_database(tags: Mapping[str, Sequence[str]]) -> str:
             value = value.strip()
             if value and not value[0].isdigit() and value.lower() not in _PROVIDERS:
                 return database_name(value)
+    for prefix, database in ACCESSION_PREFIXES.items():
+        if any(value.startswith(prefix) for value in tags.get("AN", ())):
+            return database
     return ""
 
 
@@ -332,7 +337,10 @@ def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record
     if not raws:
         raise InputError(f"{name}: no RIS records (no 'TY  -' ... 'ER  -' block)")
     grouped = [_group(raw) for raw in raws]
-    file_database = first(_record_database(tags) for tags in grouped)
+    # Records without a DB tag take the file's database only when the file names exactly one
+    # (a Scopus export where some records lack "DB  - Scopus"), not in mixed re-exports.
+    named = unique(_record_database(tags) for tags in grouped)
+    file_database = named[0] if len(named) == 1 else ""
     stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     records = []
     for raw, tags in zip(raws, grouped, strict=True):

@@ -143,7 +143,8 @@ def _scan(text: str, name: str) -> list[tuple[int, int, list[list[str]]]]:
             tag, value = line[:2], line[2:].strip()
         else:
             raise InputError(
-                f"{name}: record {number + 1} (line {lineno}): not a WoS tag line: {line[:60]!r}"
+                f"{name}: record {number + (0 if fields is not None else 1)} (line {lineno}): "
+                f"not a WoS tag line: {line[:60]!r}"
             )
         if tag == "PT":
             if fields is not None:

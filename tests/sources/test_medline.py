@@ -46,7 +46,10 @@ def test_medline_maps_core_fields_onto_record() -> None:
     assert record.title == "Nitrate export."
     assert record.authors == ("Smith J", "Doe A")
     assert record.year == 2017
-    assert (record.journal, record.journal_abbrev) == ("The Science of the total environment", "Sci Total Environ")
+    assert (record.journal, record.journal_abbrev) == (
+        "The Science of the total environment",
+        "Sci Total Environ",
+    )
     assert (record.volume, record.issue, record.pages) == ("598", "2", "188-197")
     assert record.doi == "10.1016/j.scitotenv.2017.04.075"
     assert record.issn == "1879-1026"

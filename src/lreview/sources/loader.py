@@ -7,6 +7,7 @@ or raises one `InputError` naming the file and where it went wrong. No I/O beyon
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from lreview.errors import InputError
@@ -47,7 +48,7 @@ def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Rec
         records = list(parse_pubmed_xml(data))
         if not records:
             raise InputError(f"{name}: no PubmedArticle records")
-        return records
+        return [dataclasses.replace(r, source=source) for r in records] if source else records
     if fmt == encoding.ENDNOTE_XML:
         return parse_endnote_xml(data, name, source=source)
     if fmt == encoding.XLSX:

@@ -1,0 +1,131 @@
+"""Every real export in shared/data/ris imports with exactly its record count, or fails precisely.
+
+`counts.csv` (file, format, n_records) lists the files; SPOT_VALUES pins a DOI / title / author per
+format so a mis-mapped field fails here, not in a reviewer's screening sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lreview.errors import InputError
+from lreview.sources.loader import load_file
+
+SHARED_DATA = Path(
+    os.environ.get("LREVIEW_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data")
+)
+RIS_DIR = SHARED_DATA / "ris"
+
+# Formats lreview refuses on purpose, with the message's required wording.
+REFUSED: dict[str, str] = {"proquest-text": "unsupported format: ProQuest"}
+
+
+def _rows() -> list[Any]:
+    counts = RIS_DIR / "counts.csv"
+    if not counts.is_file():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{counts} not found"), id="no-shared-data")]
+    with counts.open(newline="", encoding="utf-8") as handle:
+        return [pytest.param(row, id=row["file"]) for row in csv.DictReader(handle)]
+
+
+@pytest.mark.parametrize("row", _rows())
+def test_real_export_imports_every_record_or_fails_naming_the_file(row: dict[str, str]) -> None:
+    path = RIS_DIR / row["file"]
+    if row["format"] in REFUSED:
+        with pytest.raises(InputError) as caught:
+            load_file(path)
+        assert str(path) in str(caught.value)
+        assert REFUSED[row["format"]] in str(caught.value)
+        return
+    records = load_file(path)
+    assert len(records) == int(row["n_records"])
+    assert all(r.source and r.source_id for r in records)
+    assert sum(1 for r in records if r.title) >= 0.9 * len(records)
+
+
+# (file, record index) -> expected field values
+SPOT_VALUES: dict[tuple[str, int], dict[str, Any]] = {
+    ("asreview/embase.ris", 0): {
+        "source": "Embase",
+        "source_id": "L373791783",
+        "doi": "10.4103/2303-9027.138783",
+        "title": "Duplication cysts: Diagnosis, management, and the role of endoscopic ultrasound",
+        "authors": ("Liu R.", "Adler D.G."),
+        "year": 2014,
+        "pages": "152-160",
+        "journal": "Endoscopic Ultrasound",
+    },
+    ("citesource/valid_data/WoS_79.ris", 0): {
+        "source": "Web of Science",
+        "doi": "10.1017/S071498081800017X",
+        "title": "Marital Status and Problem Gambling among Older Adults: An Examination of Social Context "
+        "and Social Motivations",
+    },
+    ("synthesisr/Scopus_ris_example.ris", 0): {
+        "source": "Scopus",
+        "doi": "10.1080/20964129.2020.1722034",
+        "first_author": "Li, W.",
+    },
+    ("asreview/ris_issue_992.txt", 0): {
+        "source_id": "rayyan-264552525",
+        "title": "Overcoming Medication Reconciliation Challenges",
+        "keywords_start": ("Health Facility Administration", "Joint Commission", "Standards"),
+    },
+    ("citesource/new_stage_data/Dimensions_246.ris", 0): {"pmid": "35957633", "source_id": "pub.1149029839"},
+    ("citesource/working_example_data/Final.ris", 190): {"keywords_contain": "EROSION"},
+    ("asreview/ovid_psycinfo.ris", 0): {"source_id": "2019-65183-001", "doi": "10.1002/cpp.2398"},
+    ("biopython-medline/pubmed_result2.txt", 0): {
+        "source": "PubMed",
+        "pmid": "16403221",
+        "doi": "10.1186/1471-2105-7-10",
+        "first_author": "Casbon JA",
+        "title_start": "A high level interface to SCOP and ASTRAL",
+    },
+    ("synthesisr/WoS_ciw_example.ciw", 0): {
+        "source": "Web of Science",
+        "source_id": "WOS:000514379300001",
+        "doi": "10.1080/20964129.2020.1722034",
+        "first_author": "Li, Wei",
+    },
+    ("metaknowledge/testFile.isi", 4): {"first_author": "Gilles, H"},
+    ("asysd/mendeley_export.xml", 0): {
+        "doi": "10.1111/jvim.16404",
+        "title": "Myoclonus in older Cavalier King Charles Spaniels.",
+        "first_author": "Rotter, Carina",
+        "year": 2022,
+    },
+    ("ovid-embase-wos_expertsearch/Embase_citavi_r3001-3002.ovd", 0): {
+        "source": "Embase",
+        "source_id": "621381829",
+        "doi": "10.1186/s12919-018-0099-8",
+        "first_author": "Behan L.",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"), list(SPOT_VALUES.items()), ids=[f"{f}@{i}" for f, i in SPOT_VALUES]
+)
+def test_real_export_spot_values_land_in_the_right_fields(
+    key: tuple[str, int], expected: dict[str, Any]
+) -> None:
+    path = RIS_DIR / key[0]
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    record = load_file(path)[key[1]]
+    for name, value in expected.items():
+        if name == "first_author":
+            assert record.authors[0] == value
+        elif name == "title_start":
+            assert record.title.startswith(value)
+        elif name == "keywords_start":
+            assert record.keywords[: len(value)] == value
+        elif name == "keywords_contain":
+            assert value in record.keywords
+        else:
+            assert getattr(record, name) == value, name

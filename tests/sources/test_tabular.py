@@ -13,7 +13,8 @@ from lreview.sources.tabular import parse_csv, parse_xlsx
 def test_csv_maps_common_scopus_style_columns() -> None:
     text = (
         "Authors,Title,Year,Source title,Volume,Issue,Page start,Page end,DOI,Author Keywords,EID,Extra col\n"
-        'Smith J.; Doe A.,"A title, with comma",2020,Lancet,12,3,100,110,10.1000/abc,stroke; aspirin,2-s2.0-1,x\n'
+        'Smith J.; Doe A.,"A title, with comma",2020,Lancet,12,3,100,110,10.1000/abc,'
+        "stroke; aspirin,2-s2.0-1,x\n"
     )
     (record,) = parse_csv(text, "scopus.csv")
     assert record.authors == ("Smith J.", "Doe A.")

@@ -161,10 +161,39 @@ def test_load_file_ovid_tagged_text(tmp_path: Path) -> None:
     assert record.doi == "10.1186/s12919-018-0099-8"
 
 
-def test_proquest_text_is_refused_with_a_re_export_hint(tmp_path: Path) -> None:
-    path = _write(tmp_path, "pq.txt", b"Report Information from ProQuest\nDocument 1 of 2\n")
-    with pytest.raises(InputError, match=r"pq\.txt: unsupported format: ProQuest .*re-export .* as RIS"):
-        load_file(path)
+PROQUEST = (
+    "____________________________________________________________\n\nReport Information from ProQuest\n"
+    "December 08 2015 21:33\n____________________________________________________________\n\n"
+    "Table of contents\n\n1. Wallace's Line\n\n2. Second\n\n"
+    "____________________________________________________________\n\n"
+    "Document 1 of 2\n\nWallace's Line: biogeography\n\nAuthor: Matykiewicz, E. S.\n\n"
+    "http://search.proquest.com/docview/1560291450\n\nAbstract: First paragraph.\n\n"
+    "Background: still the abstract.\n\nDatabase: ProQuest Dissertations & Theses Global\n\n"
+    "DOI: 10.1234/abcd.5\n\nProQuest document ID: 1560291450\n\nPublication year: 2014\n\n"
+    "Title: Wallace's Line: biogeography\n\n____________________________________________________________\n\n"
+    "Document 2 of 2\n\nSecond\n\nAuthor: Doe, J; Roe, R\n\nTitle: Second\n\n"
+    "____________________________________________________________\n\nBibliography\n\n@misc{ x }\n"
+)
+
+
+def test_load_file_proquest_text_report(tmp_path: Path) -> None:
+    first, second = load_file(_write(tmp_path, "pq.txt", PROQUEST.replace("\n", "\r\n").encode()))
+    assert (first.source, first.source_id) == ("ProQuest Dissertations & Theses Global", "1560291450")
+    assert first.title == "Wallace's Line: biogeography"
+    assert first.abstract == "First paragraph.\nBackground: still the abstract."
+    assert (first.doi, first.year, first.url) == (
+        "10.1234/abcd.5",
+        2014,
+        "http://search.proquest.com/docview/1560291450",
+    )
+    assert second.authors == ("Doe, J", "Roe, R")
+    assert second.source_id == f"{tmp_path / 'pq.txt'}:2"
+
+
+def test_proquest_report_with_a_missing_document_is_an_error(tmp_path: Path) -> None:
+    text = PROQUEST.replace("Document 2 of 2", "Document 3 of 3")
+    with pytest.raises(InputError, match=r"pq\.txt: record 2 \(line \d+\): heading says Document 3"):
+        load_file(_write(tmp_path, "pq.txt", text.encode()))
 
 
 def test_load_file_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ SHARED_DATA = Path(
 RIS_DIR = SHARED_DATA / "ris"
 
 # Formats lreview refuses on purpose, with the message's required wording.
-REFUSED: dict[str, str] = {"proquest-text": "unsupported format: ProQuest"}
+REFUSED: dict[str, str] = {}
 
 
 def _rows() -> list[Any]:
@@ -98,6 +98,13 @@ SPOT_VALUES: dict[tuple[str, int], dict[str, Any]] = {
         "title": "Myoclonus in older Cavalier King Charles Spaniels.",
         "first_author": "Rotter, Carina",
         "year": 2022,
+    },
+    ("metaknowledge/ProQuest_TestFile.testtxt", 6): {
+        "source_id": "1560291450",
+        "title": "Wallace's Line: Alfred Russel Wallace, biogeography, environment and scientific "
+        "advancement",
+        "first_author": "Matykiewicz, E. S.",
+        "year": 2014,
     },
     ("ovid-embase-wos_expertsearch/Embase_citavi_r3001-3002.ovd", 0): {
         "source": "Embase",

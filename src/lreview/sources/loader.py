@@ -15,13 +15,13 @@ from lreview.records import Record
 from lreview.sources import encoding
 from lreview.sources.endnote_xml import parse_endnote_xml
 from lreview.sources.medline import parse_medline
+from lreview.sources.ovid import parse_ovid
+from lreview.sources.proquest import parse_proquest
 from lreview.sources.ris import parse_ris
 from lreview.sources.tabular import parse_csv, parse_xlsx
 from lreview.sources.wos import parse_wos
 
-_UNSUPPORTED: dict[str, str] = {
-    encoding.PROQUEST: "ProQuest plain-text report; re-export from ProQuest as RIS",
-}
+_UNSUPPORTED: dict[str, str] = {}  # format -> "what it is; what to do instead", refused with that text
 
 
 def load_file(path: Path, *, source: str | None = None) -> list[Record]:
@@ -61,9 +61,9 @@ def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Rec
     if fmt == encoding.WOS:
         return parse_wos(text, name, source=source)
     if fmt == encoding.OVID:
-        from lreview.sources.ovid import parse_ovid
-
         return parse_ovid(text, name, source=source)
+    if fmt == encoding.PROQUEST:
+        return parse_proquest(text, name, source=source)
     if fmt == encoding.CSV:
         return parse_csv(text, name, source=source)
     raise InputError(f"{name}: unsupported format: {fmt}")

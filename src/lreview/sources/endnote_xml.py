@@ -7,6 +7,7 @@ EndNote's `<style face=...>` wrappers vanish. Not for PubMed XML (`pubmed_xml.py
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from lxml import etree
@@ -88,11 +89,7 @@ def _to_record(record: etree._Element, number: int, source: str | None, name: st
     accession = single["accession"]
     pmid = accession if record_source in ("PubMed", "MEDLINE") and is_pmid(accession) else None
     doi = doi_of(single["doi"]) or first(d for d in (doi_in_url(u) for u in many["urls"]) if d) or None
-    used_paths = set(_SLOTS.values()) | set(_LISTS.values())
-    extra = tuple((p, text) for p, text in leaves if p not in used_paths)
-    if single["doi"] and doi != single["doi"]:
-        extra += (("electronic-resource-num", single["doi"]),)
-    return Record(
+    built = Record(
         source=record_source,
         source_id=accession or single["rec_number"] or f"{name}:{number}",
         title=single["title"],
@@ -111,8 +108,18 @@ def _to_record(record: etree._Element, number: int, source: str | None, name: st
         publication_types=unique([REFERENCE_TYPES.get(type_name, type_name)]),
         keywords=tuple(many["keywords"]),
         url=first(many["urls"]),
-        extra=extra,
     )
+    # A leaf leaves `extra` only when its very text sits in a Record slot; the rest is kept as written.
+    in_slots = {
+        *(getattr(built, f) for f in ("title", "abstract", "journal", "journal_abbrev", "volume", "issue")),
+        *(built.pages, built.doi, built.issn, built.source_id, built.url, str(built.year)),
+        *built.authors,
+        *built.keywords,
+        *built.language,
+    }
+    slot_paths = set(_SLOTS.values()) | set(_LISTS.values())
+    extra = tuple((p, text) for p, text in leaves if not (p in slot_paths and text in in_slots))
+    return dataclasses.replace(built, extra=extra)
 
 
 def parse_endnote_xml(data: bytes, name: str, *, source: str | None = None) -> list[Record]:

@@ -45,7 +45,7 @@ def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Rec
             from lreview.sources.pubmed_xml import parse_pubmed_xml
         except ImportError as exc:
             raise InputError(f"{name}: PubMed XML import is not available in this build") from exc
-        records = list(parse_pubmed_xml(data))
+        records = list(parse_pubmed_xml(data, name))
         if not records:
             raise InputError(f"{name}: no PubmedArticle records")
         return [dataclasses.replace(r, source=source) for r in records] if source else records

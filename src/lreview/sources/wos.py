@@ -26,92 +26,12 @@ _ONE_VALUE_PER_LINE = frozenset({"AU", "AF", "BA", "BF", "BE", "CA", "GP", "CR",
 
 # Tags seen in real WoS / Zoological Record exports: a line such as "AUGilles, H" (tag glued to its
 # value, as in metaknowledge's test file) is read as tag + value only for these.
-KNOWN_TAGS = frozenset(
-    {
-        "PT",
-        "AU",
-        "AF",
-        "BA",
-        "BF",
-        "BE",
-        "CA",
-        "GP",
-        "TI",
-        "SO",
-        "SE",
-        "BS",
-        "LA",
-        "DT",
-        "CT",
-        "CY",
-        "CL",
-        "SP",
-        "HO",
-        "DE",
-        "ID",
-        "AB",
-        "C1",
-        "C3",
-        "RP",
-        "EM",
-        "RI",
-        "OI",
-        "FU",
-        "FP",
-        "FX",
-        "CR",
-        "NR",
-        "TC",
-        "Z9",
-        "U1",
-        "U2",
-        "PU",
-        "PI",
-        "PA",
-        "SN",
-        "EI",
-        "BN",
-        "J9",
-        "JI",
-        "PD",
-        "PY",
-        "VL",
-        "IS",
-        "PN",
-        "SU",
-        "SI",
-        "MA",
-        "BP",
-        "EP",
-        "AR",
-        "DI",
-        "D2",
-        "EA",
-        "EY",
-        "PG",
-        "WC",
-        "WE",
-        "SC",
-        "GA",
-        "UT",
-        "PM",
-        "OA",
-        "HC",
-        "HP",
-        "DA",
-        "AN",
-        "BD",
-        "NT",
-        "OR",
-        "PS",
-        "ST",
-        "TN",
-        "AW",
-        "UR",
-        "ER",
-        "EF",
-    }
-)
+_TAG_LIST = """
+PT AU AF BA BF BE CA GP TI SO SE BS LA DT CT CY CL SP HO DE ID AB C1 C3 RP EM RI OI FU FP FX CR NR
+TC Z9 U1 U2 PU PI PA SN EI BN J9 JI PD PY VL IS PN SU SI MA BP EP AR DI D2 EA EY PG WC WE SC GA UT
+PM OA HC HP DA AN BD NT OR PS ST TN AW UR ER EF
+"""
+KNOWN_TAGS = frozenset(_TAG_LIST.split())
 
 
 def _scan(text: str, name: str) -> list[tuple[int, int, list[list[str]]]]:
@@ -124,12 +44,8 @@ def _scan(text: str, name: str) -> list[tuple[int, int, list[list[str]]]]:
         if not line.strip():
             continue
         if line.startswith(" "):
-            if not fields:
-                if fields is None:
-                    raise InputError(
-                        f"{name}: record {number + 1} (line {lineno}): continuation line before PT"
-                    )
-                continue
+            if fields is None:
+                raise InputError(f"{name}: record {number + 1} (line {lineno}): continuation line before PT")
             last = fields[-1]
             if last[0] in _ONE_VALUE_PER_LINE:
                 fields.append([last[0], line.strip()])
@@ -189,6 +105,9 @@ def _to_record(number: int, fields: list[list[str]], source: str, name: str) -> 
     if first(get("AR")) and pages == first(get("AR")):
         slot_tags.add("AR")
     issns = get("SN")
+    doi = first(d for d in (doi_of(v) for v in get("DI")) if d) or None
+    if doi is None:
+        slot_tags.discard("DI")  # keep a DI that is not a DOI as written
     extra = [(t, v) for t, v in fields if t not in slot_tags]
     extra += [("SN", v) for v in issns[1:]]
     return Record(
@@ -204,7 +123,7 @@ def _to_record(number: int, fields: list[list[str]], source: str, name: str) -> 
         issue=first(get("IS")),
         pages=pages,
         pmid=first(get("PM")) or None,
-        doi=first(d for d in (doi_of(v) for v in get("DI")) if d) or None,
+        doi=doi,
         issn=first(issns),
         language=unique(_split(get("LA"))),
         publication_types=unique(_split(get("DT"))),

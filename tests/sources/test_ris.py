@@ -126,6 +126,11 @@ def test_ris_wos_and_unknown_tags_are_kept_in_extra() -> None:
     assert ("M4", "Citavi") in record.extra
 
 
+def test_ris_uk_tag_is_an_ordinary_unknown_tag() -> None:
+    (record,) = parse_ris(ris_record(("TI", "t"), ("UK", "one"), ("QQ", "two"), ("UK", "three")), "x.ris")
+    assert record.extra == (("UK", "one"), ("QQ", "two"), ("UK", "three"))
+
+
 def test_ris_repeated_tags_keep_every_value() -> None:
     (record,) = parse_ris(ris_record(("TI", "t"), ("SN", "1111-1111"), ("SN", "2222-2222")), "x.ris")
     assert record.issn == "1111-1111"

@@ -25,7 +25,8 @@ from lreview.sources.fields import doi_in_url, doi_of, first, is_pmid, pages_of,
 # Ovid PsycInfo: AI NL, Scopus via Citavi: M4 TS, WoS: CP). Every tag is read as a list so a
 # repeated tag never overwrites an earlier value; tags outside this table still reach `extra`.
 RIS_MAPPING: dict[str, str] = {
-    **rispy.TAG_KEY_MAPPING,
+    **{tag: key for tag, key in rispy.TAG_KEY_MAPPING.items() if tag != "UK"},
+    "?!": "unknown_tag",
     "AI": "ovid_author_identifier",
     "CP": "issue_alternate",
     "ED": "editor",
@@ -51,7 +52,14 @@ RIS_MAPPING: dict[str, str] = {
     "WE": "wos_edition",
 }
 _TAG_OF: dict[str, str] = {key: tag for tag, key in RIS_MAPPING.items()}
-_UNKNOWN = RIS_MAPPING["UK"]
+_UNKNOWN = "unknown_tag"
+
+
+class _Parser(rispy.RisParser):  # type: ignore[misc]
+    """rispy's parser with its catch-all key moved off the real tag "UK" (which some files use)."""
+
+    UNKNOWN_TAG = "?!"  # never a tag: tags are a letter and a letter or digit
+
 
 # Tags whose untagged continuation lines are further values (one keyword per line, as Rayyan and
 # some EBSCO exports write them) rather than the wrapped rest of the previous line.
@@ -187,9 +195,9 @@ def _scan(text: str, name: str) -> list[RawRecord]:
 def _group(raw: RawRecord) -> dict[str, list[str]]:
     """Tag -> values (file order) for one record, grouped by rispy through `RIS_MAPPING`."""
     lines = [f"{tag}  - {value}" for tag, value in raw.fields] + ["ER  - "]
-    parser = rispy.RisParser(
+    parser = _Parser(
         mapping=RIS_MAPPING,
-        list_tags=[tag for tag in RIS_MAPPING if tag not in ("TY", "ER", "UK")],
+        list_tags=[tag for tag in RIS_MAPPING if tag not in ("TY", "ER", "?!")],
         delimiter_tags_mapping={},
         skip_unknown_tags=False,
         enforce_list_tags=True,

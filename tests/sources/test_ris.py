@@ -165,6 +165,12 @@ def test_ris_ovid_record_counters_links_and_trailing_nl_are_tolerated() -> None:
     assert ("Ovid link", "https://ovid.example/1") in first.extra
 
 
+def test_ris_publisher_download_header_is_skipped_and_names_the_database() -> None:
+    text = "Provider: Wiley\nDatabase: Wiley Online Library\nContent: text/plain; charset=UTF-8\n\n"
+    records = parse_ris(text + ris_record(("TI", "a")), "wiley.ris")
+    assert [(r.title, r.source) for r in records] == [("a", "Wiley Online Library")]
+
+
 def test_ris_field_before_ty_names_file_record_and_line() -> None:
     text = ris_record(("TI", "a")) + "AU  - Stray, A\n" + ris_record(("TI", "b"))
     with pytest.raises(InputError, match=r"^exports/e\.ris: record 2 \(line 4\): field AU before TY"):

@@ -115,18 +115,16 @@ def detect_format(data: bytes, name: str) -> str:
             return PUBMED_XML
         if re.search(r"<xml>\s*<records>|<records>\s*<record>", text):
             return ENDNOTE_XML
-    if _OVID_MARKER.search(text):
-        return OVID
-    if _PROQUEST.search(text):
-        return PROQUEST
     candidates = {
         RIS: _RIS_TY.search(text),
         MEDLINE: _MEDLINE_PMID.search(text),
         WOS: _WOS_HEAD.search(text),
+        OVID: _OVID_MARKER.search(text),
+        PROQUEST: _PROQUEST.search(text),
     }
     found = [(m.start(), fmt) for fmt, m in candidates.items() if m is not None]
     if found:
-        return min(found)[1]  # the tag that comes first wins (a RIS N1 may quote "PMID- ")
+        return min(found)[1]  # the signature that comes first wins (a RIS note may quote "PMID- ")
     lower = name.lower()
     if lower.endswith((".csv", ".tsv", ".tab", ".txt")) and _looks_tabular(text):
         return CSV

@@ -128,6 +128,9 @@ _RECORD_COUNTER = re.compile(r"^\d+\.$")
 _AFTER_ER_FIELDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Link to the Ovid Full Text or citation:\s*(.*)$"), "Ovid link"),
 )
+# Download headers some publishers/EBSCO put before the first TY ("Provider: Wiley", "Database: ...",
+# "Content: text/plain; charset=UTF-8"); "Database" names the file's database.
+_DOWNLOAD_HEADER = re.compile(r"^(Provider|Database|Content|Tagged|Version|Source):\s*(.*)$")
 _AFTER_ER_TAGS = frozenset({"NL"})  # Ovid PsycInfo writes "NL  - <NLM title abbreviation>" after ER
 
 
@@ -157,7 +160,7 @@ def _scan(text: str, name: str) -> list[RawRecord]:
                 else:
                     last[1] = f"{last[1]} {stripped}".strip()
                 continue
-            if _RECORD_COUNTER.match(stripped):
+            if _RECORD_COUNTER.match(stripped) or (number == 0 and _DOWNLOAD_HEADER.match(stripped)):
                 continue
             after = [(label, m.group(1)) for rx, label in _AFTER_ER_FIELDS if (m := rx.match(stripped))]
             if after and records:
@@ -192,17 +195,21 @@ def _scan(text: str, name: str) -> list[RawRecord]:
     return records
 
 
+# One parser for all records: it keeps no state between `parse_lines` calls. The list tags are a
+# frozenset because rispy tests `tag in list_tags` once per line.
+_PARSER = _Parser(
+    mapping=RIS_MAPPING,
+    list_tags=frozenset(tag for tag in RIS_MAPPING if tag not in ("TY", "ER", "?!")),
+    delimiter_tags_mapping={},
+    skip_unknown_tags=False,
+    enforce_list_tags=True,
+)
+
+
 def _group(raw: RawRecord) -> dict[str, list[str]]:
     """Tag -> values (file order) for one record, grouped by rispy through `RIS_MAPPING`."""
     lines = [f"{tag}  - {value}" for tag, value in raw.fields] + ["ER  - "]
-    parser = _Parser(
-        mapping=RIS_MAPPING,
-        list_tags=[tag for tag in RIS_MAPPING if tag not in ("TY", "ER", "?!")],
-        delimiter_tags_mapping={},
-        skip_unknown_tags=False,
-        enforce_list_tags=True,
-    )
-    parsed: list[dict[str, object]] = parser.parse_lines(iter(lines))
+    parsed: list[dict[str, object]] = _PARSER.parse_lines(iter(lines))
     grouped: dict[str, list[str]] = {}
     for key, value in parsed[0].items():
         if key == _UNKNOWN and isinstance(value, Mapping):
@@ -349,6 +356,10 @@ def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record
     # (a Scopus export where some records lack "DB  - Scopus"), not in mixed re-exports.
     named = unique(_record_database(tags) for tags in grouped)
     file_database = named[0] if len(named) == 1 else ""
+    head = [m for line in text.split("\n", 10)[:10] if (m := _DOWNLOAD_HEADER.match(line.strip()))]
+    header = next((m.group(2) for m in head if m.group(1) == "Database"), "")
+    if header and not named:
+        file_database = database_name(header)
     stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     records = []
     for raw, tags in zip(raws, grouped, strict=True):

@@ -14,8 +14,17 @@ from lxml import etree
 
 from lreview.errors import InputError
 from lreview.records import Record
-from lreview.sources.fields import doi_in_url, doi_of, first, is_pmid, unique, year_of
-from lreview.sources.ris import REFERENCE_TYPES, database_name
+from lreview.sources.fields import (
+    database_name,
+    doi_in_url,
+    doi_of,
+    file_stem,
+    first,
+    is_pmid,
+    unique,
+    year_of,
+)
+from lreview.sources.ris import REFERENCE_TYPES
 
 # Element paths (relative to <record>) that fill a Record slot; every other leaf goes to `extra`.
 _SLOTS: dict[str, str] = {
@@ -81,11 +90,7 @@ def _to_record(record: etree._Element, number: int, source: str | None, name: st
     many = {slot: [text for p, text in leaves if p == path] for slot, path in _LISTS.items()}
     ref_type = record.find("ref-type")
     type_name = (ref_type.get("name") or "").strip() if ref_type is not None else ""
-    record_source = (
-        source
-        or database_name(single["database"] or single["provider"])
-        or name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    )
+    record_source = source or database_name(single["database"] or single["provider"]) or file_stem(name)
     accession = single["accession"]
     pmid = accession if record_source in ("PubMed", "MEDLINE") and is_pmid(accession) else None
     doi = doi_of(single["doi"]) or first(d for d in (doi_in_url(u) for u in many["urls"]) if d) or None

@@ -1,4 +1,5 @@
-"""Small pure helpers the export importers share: year, DOI and PMID spotting, page ranges.
+"""Small pure helpers the export importers share: year, DOI and PMID spotting, page ranges, and the
+database names exporters write (DB/DP tags, EBSCO codes) mapped to the names lreview reports.
 
 They read one field value as an exporter wrote it; they do not normalise for matching (that is
 `dedup`'s job), so a DOI keeps its case and a title its punctuation.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import PurePath
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
@@ -73,3 +75,39 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
         if value and value not in seen:
             seen[value] = None
     return tuple(seen)
+
+
+# Database names as exporters write them in DB/DP -> the name lreview reports.
+DATABASE_NAMES: dict[str, str] = {
+    "nlm": "PubMed",
+    "pubmed": "PubMed",
+    "medline": "MEDLINE",
+    "mdc": "MEDLINE",
+    "embase": "Embase",
+    "scopus": "Scopus",
+    "psyh": "APA PsycInfo",
+    "ecn": "EconLit",
+    "egh": "Environment Index",
+    "8gh": "GreenFILE",
+    "i3h": "Criminal Justice Abstracts",
+    "a9h": "Academic Search Premier",
+    "ccm": "CINAHL",
+    "cin20": "CINAHL",
+    "eric": "ERIC",
+}
+
+
+def database_name(value: str) -> str:
+    """The reported name for a DB/DP value: "NLM" -> "PubMed", "Ovid MEDLINE(R) <2021>" -> "MEDLINE"."""
+    value = value.strip()
+    key = value.lower()
+    if key in DATABASE_NAMES:
+        return DATABASE_NAMES[key]
+    if "medline" in key and "ovid" in key:
+        return "MEDLINE"
+    return value
+
+
+def file_stem(name: str) -> str:
+    """The file name without folder or extension ("x/embase.ris" -> "embase"): the last-resort source."""
+    return PurePath(name.replace("\\", "/")).stem

@@ -12,8 +12,16 @@ import re
 
 from lreview.errors import InputError
 from lreview.records import Record
-from lreview.sources.fields import doi_in_url, doi_of, first, is_pmid, unique, year_of
-from lreview.sources.ris import database_name
+from lreview.sources.fields import (
+    database_name,
+    doi_in_url,
+    doi_of,
+    file_stem,
+    first,
+    is_pmid,
+    unique,
+    year_of,
+)
 
 _MARKER = re.compile(r"^<(\d+)\. ?>\s*$")
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}- ?(.*)$")
@@ -50,7 +58,7 @@ def _to_record(number: int, fields: list[list[str]], source: str | None, name: s
     def get(*tags: str) -> list[str]:
         return [v for t, v in fields if t in tags and v.strip()]
 
-    record_source = source or database_name(first(get("DB"))) or name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    record_source = source or database_name(first(get("DB"))) or file_stem(name)
     ui = first(get("UI"))
     so = first(get("SO"))
     journal = first(get("JN")) or so.split(". ", 1)[0]

@@ -19,7 +19,17 @@ import rispy
 
 from lreview.errors import InputError
 from lreview.records import Record
-from lreview.sources.fields import doi_in_url, doi_of, first, is_pmid, pages_of, unique, year_of
+from lreview.sources.fields import (
+    database_name,
+    doi_in_url,
+    doi_of,
+    file_stem,
+    first,
+    is_pmid,
+    pages_of,
+    unique,
+    year_of,
+)
 
 # rispy's table plus the non-standard tags real exporters write (WoS: FU FX J9 JI MA PA PI PU WE,
 # Ovid PsycInfo: AI NL, Scopus via Citavi: M4 TS, WoS: CP). Every tag is read as a list so a
@@ -65,24 +75,6 @@ class _Parser(rispy.RisParser):  # type: ignore[misc]
 # some EBSCO exports write them) rather than the wrapped rest of the previous line.
 _ONE_VALUE_PER_LINE = frozenset({"KW", "AU", "A1", "A2", "A3", "A4"})
 
-# Database names as exporters write them in DB/DP -> the name lreview reports.
-DATABASE_NAMES: dict[str, str] = {
-    "nlm": "PubMed",
-    "pubmed": "PubMed",
-    "medline": "MEDLINE",
-    "mdc": "MEDLINE",
-    "embase": "Embase",
-    "scopus": "Scopus",
-    "psyh": "APA PsycInfo",
-    "ecn": "EconLit",
-    "egh": "Environment Index",
-    "8gh": "GreenFILE",
-    "i3h": "Criminal Justice Abstracts",
-    "a9h": "Academic Search Premier",
-    "ccm": "CINAHL",
-    "cin20": "CINAHL",
-    "eric": "ERIC",
-}
 # Accession-number prefixes that name the database when a record has no DB tag (WoS RIS exports).
 ACCESSION_PREFIXES: dict[str, str] = {"WOS:": "Web of Science"}
 _PROVIDERS = frozenset({"ebscohost", "ovid technologies", "proquest"})
@@ -222,17 +214,6 @@ def _group(raw: RawRecord) -> dict[str, list[str]]:
     return grouped
 
 
-def database_name(value: str) -> str:
-    """The reported name for a DB/DP value: "NLM" -> "PubMed", "Ovid MEDLINE(R) <2021>" -> "MEDLINE"."""
-    value = value.strip()
-    key = value.lower()
-    if key in DATABASE_NAMES:
-        return DATABASE_NAMES[key]
-    if "medline" in key and "ovid" in key:
-        return "MEDLINE"
-    return value
-
-
 def _record_database(tags: Mapping[str, Sequence[str]]) -> str:
     """The database a record names in DB (or DP when it is a database, not a provider or a date)."""
     for tag in ("DB", "DP"):
@@ -360,7 +341,7 @@ def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record
     header = next((m.group(2) for m in head if m.group(1) == "Database"), "")
     if header and not named:
         file_database = database_name(header)
-    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = file_stem(name)
     records = []
     for raw, tags in zip(raws, grouped, strict=True):
         record_source = source or _record_database(tags) or file_database or stem

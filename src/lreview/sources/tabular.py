@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from lreview.errors import InputError
 from lreview.records import Record
-from lreview.sources.fields import doi_in_url, doi_of, pages_of, unique, year_of
+from lreview.sources.fields import doi_in_url, doi_of, file_stem, pages_of, unique, year_of
 
 # Record field (or a helper key) -> header spellings seen in exports, compared after `_norm`.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -117,7 +117,7 @@ def records_from_rows(
         raise InputError(
             f"{name}: row 1: no title, abstract, doi, pmid or id column among the headers {headers[:12]}"
         )
-    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = file_stem(name)
     records: list[Record] = []
     for number, cells in iterator:
         values = [_cell(c) for c in cells]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lreview.errors import InputError
+from lreview.records import Record
 from lreview.sources.loader import load_file
 
 SHARED_DATA = Path(
@@ -136,3 +138,39 @@ def test_real_export_spot_values_land_in_the_right_fields(
             assert value in record.keywords
         else:
             assert getattr(record, name) == value, name
+
+
+def _dedup_sets() -> list[Any]:
+    folder = SHARED_DATA / "dedup" / "normalized"
+    sets = sorted(
+        p for p in folder.glob("*") if (p / "records.ris").is_file() and (p / "records.csv").is_file()
+    )
+    if not sets:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no dedup sets under {folder}"), id="none")]
+    return [pytest.param(p, id=p.name) for p in sets]
+
+
+def _comparable(record: Record) -> dict[str, object]:
+    """The fields both formats carry, with layout-only differences (whitespace, author separators,
+    "616" vs "616-616") taken out."""
+    return {
+        "source_id": record.source_id,
+        "title": record.title,
+        "authors": re.sub(r"\W", "", "".join(record.authors)),
+        "year": record.year,
+        "journal": record.journal,
+        "volume": record.volume,
+        "issue": record.issue,
+        "first_page": re.split(r"[-–]", record.pages)[0],
+        "doi": record.doi,
+        "abstract": " ".join(record.abstract.split()),
+    }
+
+
+@pytest.mark.parametrize("folder", _dedup_sets())
+def test_same_records_as_ris_and_csv_map_to_the_same_fields(folder: Path) -> None:
+    from_ris = load_file(folder / "records.ris")
+    from_csv = load_file(folder / "records.csv")
+    assert len(from_ris) == len(from_csv)
+    for a, b in zip(from_ris, from_csv, strict=True):
+        assert _comparable(a) == _comparable(b)

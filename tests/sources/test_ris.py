@@ -90,11 +90,11 @@ def test_ris_er_with_and_without_trailing_space_both_end_records() -> None:
     assert [r.title for r in parse_ris(text, "x.ris")] == ["a", "b"]
 
 
-def test_ris_untagged_lines_continue_the_previous_field() -> None:
+def test_ris_untagged_lines_continue_the_previous_field_as_line_breaks_except_in_titles() -> None:
     text = "TY  - JOUR\nTI  - A long title\nthat wraps here\nAB  - First part\n  second part\nER  - \n"
     (record,) = parse_ris(text, "x.ris")
     assert record.title == "A long title that wraps here"
-    assert record.abstract == "First part second part"
+    assert record.abstract == "First part\nsecond part"
 
 
 def test_ris_keyword_continuation_lines_are_one_keyword_each() -> None:
@@ -114,7 +114,7 @@ def test_ris_blank_lines_inside_a_record_are_skipped() -> None:
     text = "TY  - JOUR\nU3  - Cited By :9\n\nExport Date: 12 May 2022\n\nTI  - t\nER  - \n"
     (record,) = parse_ris(text, "x.ris")
     assert record.title == "t"
-    assert ("U3", "Cited By :9 Export Date: 12 May 2022") in record.extra
+    assert ("U3", "Cited By :9\nExport Date: 12 May 2022") in record.extra
 
 
 def test_ris_wos_and_unknown_tags_are_kept_in_extra() -> None:

@@ -74,6 +74,10 @@ class _Parser(rispy.RisParser):  # type: ignore[misc]
 # Tags whose untagged continuation lines are further values (one keyword per line, as Rayyan and
 # some EBSCO exports write them) rather than the wrapped rest of the previous line.
 _ONE_VALUE_PER_LINE = frozenset({"KW", "AU", "A1", "A2", "A3", "A4"})
+# Exporters do not hard-wrap RIS: an untagged line is a line break inside the value (abstract
+# paragraphs, one address or reference per line) and is kept as "\n" — except in titles and
+# journal names, where a break is only layout and becomes a space.
+_ONE_LINE_TAGS = frozenset({"TI", "T1", "T2", "T3", "ST", "BT", "TT", "JO", "JF", "JA", "J2", "CT"})
 
 # Accession-number prefixes that name the database when a record has no DB tag (WoS RIS exports).
 ACCESSION_PREFIXES: dict[str, str] = {"WOS:": "Web of Science"}
@@ -150,7 +154,8 @@ def _scan(text: str, name: str) -> list[RawRecord]:
                 if last[0] in _ONE_VALUE_PER_LINE:
                     fields.append([last[0], stripped])
                 else:
-                    last[1] = f"{last[1]} {stripped}".strip()
+                    joiner = " " if last[0] in _ONE_LINE_TAGS else "\n"
+                    last[1] = f"{last[1]}{joiner}{stripped}".strip()
                 continue
             if _RECORD_COUNTER.match(stripped) or (number == 0 and _DOWNLOAD_HEADER.match(stripped)):
                 continue

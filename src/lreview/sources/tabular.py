@@ -68,7 +68,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link"),
     "source": ("database", "source database", "db"),
 }
-_SPLIT_LISTS = ("keywords", "publication_types", "language")
+# Abstract cells can exceed the csv module's 128 KiB default field limit; raise it once, never lower it.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 _SURNAME_INITIALS = re.compile(r"^[^\W\d][\w'\-. ]* [A-Z][A-Z.\-]*$")
 
 
@@ -93,11 +94,12 @@ def _cell(value: object) -> str:
 def _authors(cell: str) -> tuple[str, ...]:
     """ "A; B" -> (A, B); "Smith J, Doe AB" -> (Smith J, Doe AB); otherwise the cell as one author."""
     if ";" in cell:
-        return unique(cell.split(";"))
-    parts = [p.strip() for p in cell.split(",")]
-    if len(parts) > 1 and all(_SURNAME_INITIALS.match(p) for p in parts):
-        return unique(parts)
-    return unique([cell])
+        parts = cell.split(";")
+    else:
+        parts = cell.split(",")
+        if len(parts) < 2 or not all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
+            parts = [cell]
+    return tuple(p.strip() for p in parts if p.strip())  # not de-duplicated: two "Singh, M" are two people
 
 
 def records_from_rows(

@@ -233,3 +233,14 @@ def test_arbitrary_bytes_raise_only_input_error(data: bytes) -> None:
 def test_format_headed_garbage_raises_only_input_error(prefix: str, body: str) -> None:
     with contextlib.suppress(InputError):
         load_bytes((prefix + body).encode(), "x.txt")
+
+
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\ufeff")))
+@settings(max_examples=200, deadline=None)
+def test_decode_round_trips_any_text_with_a_bom(text: str) -> None:
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        assert decode(bom + text.encode(codec), "x") == text

@@ -89,3 +89,28 @@ def test_xlsx_first_sheet_rows_become_records(tmp_path: Path) -> None:
 def test_xlsx_broken_file_is_an_input_error() -> None:
     with pytest.raises(InputError, match="refs.xlsx: not a readable XLSX workbook"):
         parse_xlsx(b"PK\x03\x04 not really a zip", "refs.xlsx")
+
+
+def test_wos_tab_delimited_uses_ut_as_id_and_keeps_keywords_plus_in_extra() -> None:
+    header = "PT\tAU\tTI\tSO\tDE\tID\tPY\tDI\tUT\tPM\n"
+    text = (
+        header + "J\tLi, W; Chen, X\tSoil\tECO HEALTH\treed\tDIVERSITY\t2020\t10.1080/2096.1\tWOS:0001\t123\n"
+    )
+    (record,) = parse_csv(text, "savedrecs.txt", source="Web of Science")
+    assert record.source_id == "WOS:0001"
+    assert record.authors == ("Li, W", "Chen, X")
+    assert (record.title, record.journal, record.year, record.doi, record.pmid) == (
+        "Soil",
+        "ECO HEALTH",
+        2020,
+        "10.1080/2096.1",
+        "123",
+    )
+    assert record.keywords == ("reed",)
+    assert ("ID", "DIVERSITY") in record.extra
+    assert ("PT", "J") in record.extra
+
+
+def test_csv_repeated_authors_are_kept() -> None:
+    (record,) = parse_csv('title,authors\nT,"Singh, M; Das, A; Singh, M"\n', "t.csv")
+    assert record.authors == ("Singh, M", "Das, A", "Singh, M")

@@ -42,8 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "journal_abbrev",
         "iso abbreviation",
     ),
-    "doi": ("doi",),
-    "pmid": ("pmid", "pubmed id", "pubmed_id", "pubmedid"),
+    "doi": ("doi", "di"),
+    "pmid": ("pmid", "pubmed id", "pubmed_id", "pubmedid", "pm"),
     "pmcid": ("pmcid", "pmc id"),
     "volume": ("volume", "vl", "vol"),
     "issue": ("issue", "is", "number"),
@@ -54,19 +54,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "record_id": (
         "record_id",
         "record id",
-        "id",
-        "eid",
         "ut (unique wos id)",
         "ut",
+        "eid",
         "accession number",
-        "key",
         "an",
+        "key",
+        "id",
     ),
     "issn": ("issn", "sn"),
     "language": ("language", "language of original document", "la"),
     "publication_types": ("document type", "publication type", "type", "dt", "item type"),
     "url": ("url", "link"),
-    "source": ("database", "source database", "db"),
+    "source": ("database", "source database", "db", "source"),
 }
 # Abstract cells can exceed the csv module's 128 KiB default field limit; raise it once, never lower it.
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
@@ -77,7 +77,22 @@ def _norm(header: str) -> str:
     return " ".join(header.replace("_", " ").replace("\ufeff", "").strip().lower().split()).replace(" ", "_")
 
 
-_LOOKUP: dict[str, str] = {_norm(alias): field for field, aliases in COLUMNS.items() for alias in aliases}
+_RANK: dict[str, tuple[str, int]] = {
+    _norm(alias): (field, rank) for field, aliases in COLUMNS.items() for rank, alias in enumerate(aliases)
+}
+
+
+def _assign(headers: Sequence[str]) -> list[str | None]:
+    """The Record field each column fills; when several columns could fill one field the column with
+    the earlier alias in `COLUMNS` wins (WoS tab-delimited: "UT" is the id, "ID" is Keywords Plus)."""
+    best: dict[str, tuple[int, int]] = {}  # field -> (alias rank, column)
+    for column, header in enumerate(headers):
+        if (hit := _RANK.get(_norm(header))) is not None:
+            field, rank = hit
+            if field not in best or rank < best[field][0]:
+                best[field] = (rank, column)
+    by_column = {column: field for field, (_, column) in best.items()}
+    return [by_column.get(column) for column in range(len(headers))]
 
 
 def _cell(value: object) -> str:
@@ -114,7 +129,7 @@ def records_from_rows(
     headers = [_cell(h) for h in header_cells]
     while headers and not headers[-1]:
         headers.pop()
-    fields = [_LOOKUP.get(_norm(h)) for h in headers]
+    fields = _assign(headers)
     if not any(f in ("title", "abstract", "doi", "pmid", "record_id") for f in fields):
         raise InputError(
             f"{name}: row 1: no title, abstract, doi, pmid or id column among the headers {headers[:12]}"
@@ -134,7 +149,7 @@ def records_from_rows(
         for header, field, value in zip(headers, fields, values, strict=False):
             if not value:
                 continue
-            if field is None or field in row:
+            if field is None:
                 extra.append((header, value))
             else:
                 row[field] = value

@@ -79,6 +79,13 @@ SPOT_VALUES: dict[tuple[str, int], dict[str, Any]] = {
         "keywords_start": ("Health Facility Administration", "Joint Commission", "Standards"),
     },
     ("citesource/new_stage_data/Dimensions_246.ris", 0): {"pmid": "35957633", "source_id": "pub.1149029839"},
+    ("citesource/new_stage_data/medline_84.ris", 0): {
+        "source": "MEDLINE",
+        "pmid": "39012781",
+        "doi": "10.2337/dc24-0703",
+        "first_author": "Zhang, Yiwen",
+        "year": 2024,
+    },
     ("citesource/working_example_data/Final.ris", 190): {"keywords_contain": "EROSION"},
     ("asreview/ovid_psycinfo.ris", 0): {"source_id": "2019-65183-001", "doi": "10.1002/cpp.2398"},
     ("biopython-medline/pubmed_result2.txt", 0): {

@@ -147,6 +147,12 @@ def test_ris_pmid_from_dimensions_pmid_note() -> None:
     assert record.pmid == "35957633"
 
 
+def test_ris_ovid_medline_pmid_from_record_link() -> None:
+    link = "http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=medp&NEWS=N&AN=39012781"
+    (record,) = parse_ris(ris_record(("TI", "t"), ("DB", "Ovid MEDLINE(R) <2024>"), ("L2", link)), "x.ris")
+    assert (record.source, record.pmid) == ("MEDLINE", "39012781")
+
+
 def test_ris_year_from_y1_and_da_variants() -> None:
     text = ris_record(("Y1", "2014//")) + ris_record(("DA", "2021/03/02/"))
     assert [r.year for r in parse_ris(text, "x.ris")] == [2014, 2021]

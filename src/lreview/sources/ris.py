@@ -107,6 +107,8 @@ REFERENCE_TYPES: dict[str, str] = {
 
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 _PMID_NOTE = re.compile(r"^(\d{1,9})\s*\[PMID\]$", re.IGNORECASE)
+# Ovid MEDLINE RIS carries the PMID only in its record link: ovidweb.cgi?...&D=medp&...&AN=39012781
+_OVID_MEDLINE_LINK = re.compile(r"ovidweb\.cgi\?.*[?&]D=(?:med|prem)\w*&.*[?&]AN=(\d{1,9})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,8 @@ def _to_record(raw: RawRecord, tags: dict[str, list[str]], source: str, name: st
         note = _PMID_NOTE.match(value.strip())
         if note and pmid is None:
             pmid = note.group(1)
+    if pmid is None and source == "MEDLINE":
+        pmid = first(m.group(1) for v in urls if (m := _OVID_MEDLINE_LINK.search(v))) or None
     embase_id = first(v for v in get("U2") if re.fullmatch(r"L\d+", v.strip()))
     source_id = accession or first(get("ID")) or embase_id or f"{name}:{raw.number}"
     issns = unique(get("SN"))

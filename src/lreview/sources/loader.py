@@ -21,8 +21,6 @@ from lreview.sources.ris import parse_ris
 from lreview.sources.tabular import parse_csv, parse_xlsx
 from lreview.sources.wos import parse_wos
 
-_UNSUPPORTED: dict[str, str] = {}  # format -> "what it is; what to do instead", refused with that text
-
 
 def load_file(path: Path, *, source: str | None = None) -> list[Record]:
     """Every record of the export at `path`, in file order; `source` overrides the database name."""
@@ -38,8 +36,6 @@ def load_file(path: Path, *, source: str | None = None) -> list[Record]:
 def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Record]:
     """Every record of an export given as bytes; `name` is used in messages and fallback ids."""
     fmt = encoding.detect_format(data, name)
-    if fmt in _UNSUPPORTED:
-        raise InputError(f"{name}: unsupported format: {_UNSUPPORTED[fmt]}")
     if fmt == encoding.PUBMED_XML:
         try:
             from lreview.sources.pubmed_xml import parse_pubmed_xml

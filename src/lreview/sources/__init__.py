@@ -1,1 +1,1 @@
-"""Sources: everything that turns a database's output (E-utilities, export files) into `Record`s."""
+"""Sources: turn what a database gives (E-utilities XML, RIS, MEDLINE, CSV exports) into `Record`s."""

@@ -1,0 +1,116 @@
+"""CSV/TSV/XLSX importer: column mapping, delimiters, ragged rows, XLSX cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lreview.errors import InputError
+from lreview.sources.tabular import parse_csv, parse_xlsx
+
+
+def test_csv_maps_common_scopus_style_columns() -> None:
+    text = (
+        "Authors,Title,Year,Source title,Volume,Issue,Page start,Page end,DOI,Author Keywords,EID,Extra col\n"
+        'Smith J.; Doe A.,"A title, with comma",2020,Lancet,12,3,100,110,10.1000/abc,'
+        "stroke; aspirin,2-s2.0-1,x\n"
+    )
+    (record,) = parse_csv(text, "scopus.csv")
+    assert record.authors == ("Smith J.", "Doe A.")
+    assert record.title == "A title, with comma"
+    assert record.year == 2020
+    assert (record.journal, record.volume, record.issue, record.pages) == ("Lancet", "12", "3", "100-110")
+    assert record.doi == "10.1000/abc"
+    assert record.keywords == ("stroke", "aspirin")
+    assert record.source_id == "2-s2.0-1"
+    assert record.source == "scopus"
+    assert record.extra == (("Extra col", "x"),)
+
+
+def test_tsv_and_lowercase_headers_are_recognised() -> None:
+    text = "record_id\ttitle\tabstract\tpmid\tauthors\n7\tT\tAbs\t123\tSmith J, Doe AB\n"
+    (record,) = parse_csv(text, "asreview.tsv", source="PubMed")
+    assert (record.source, record.source_id, record.pmid) == ("PubMed", "7", "123")
+    assert (record.title, record.abstract) == ("T", "Abs")
+    assert record.authors == ("Smith J", "Doe AB")
+
+
+def test_csv_without_id_column_numbers_rows_by_position_and_skips_blank_rows() -> None:
+    text = "Title,Abstract\na,x\n,\nb,y\n"
+    records = parse_csv(text, "t.csv")
+    assert [r.source_id for r in records] == ["t.csv:1", "t.csv:2"]
+
+
+def test_csv_doi_given_as_url_is_unwrapped() -> None:
+    (record,) = parse_csv("title,doi\nT,https://doi.org/10.5555/XyZ\n", "t.csv")
+    assert record.doi == "10.5555/XyZ"
+
+
+def test_csv_row_with_more_cells_than_header_names_the_row() -> None:
+    text = "title,year\na,2020\nb,2021,surplus\n"
+    with pytest.raises(InputError, match=r"^data\.csv: row 3: 3 cells but the header has 2 columns"):
+        parse_csv(text, "data.csv")
+
+
+def test_csv_unterminated_quote_is_an_error_naming_the_row() -> None:
+    with pytest.raises(InputError, match=r"data\.csv: row \d+"):
+        parse_csv('title,year\n"a,2020\nb,2021\n', "data.csv")
+
+
+def test_csv_without_any_identifying_column_is_an_error() -> None:
+    with pytest.raises(InputError, match="row 1: no title, abstract, doi, pmid or id column"):
+        parse_csv("foo,bar\n1,2\n", "data.csv")
+
+
+def test_csv_with_header_only_is_an_error() -> None:
+    with pytest.raises(InputError, match="no data rows"):
+        parse_csv("title,year\n", "data.csv")
+
+
+def test_xlsx_first_sheet_rows_become_records(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Title", "Publication Year", "PubMed ID", "Notes"])
+    sheet.append(["First", 2019, 31234567, "kept"])
+    sheet.append([None, None, None, None])
+    sheet.append(["Second", 2020.0, None, None])
+    path = tmp_path / "refs.xlsx"
+    workbook.save(path)
+    records = parse_xlsx(path.read_bytes(), "refs.xlsx")
+    assert [(r.title, r.year, r.pmid) for r in records] == [
+        ("First", 2019, "31234567"),
+        ("Second", 2020, None),
+    ]
+    assert records[0].extra == (("Notes", "kept"),)
+
+
+def test_xlsx_broken_file_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="refs.xlsx: not a readable XLSX workbook"):
+        parse_xlsx(b"PK\x03\x04 not really a zip", "refs.xlsx")
+
+
+def test_wos_tab_delimited_uses_ut_as_id_and_keeps_keywords_plus_in_extra() -> None:
+    header = "PT\tAU\tTI\tSO\tDE\tID\tPY\tDI\tUT\tPM\n"
+    text = (
+        header + "J\tLi, W; Chen, X\tSoil\tECO HEALTH\treed\tDIVERSITY\t2020\t10.1080/2096.1\tWOS:0001\t123\n"
+    )
+    (record,) = parse_csv(text, "savedrecs.txt", source="Web of Science")
+    assert record.source_id == "WOS:0001"
+    assert record.authors == ("Li, W", "Chen, X")
+    assert (record.title, record.journal, record.year, record.doi, record.pmid) == (
+        "Soil",
+        "ECO HEALTH",
+        2020,
+        "10.1080/2096.1",
+        "123",
+    )
+    assert record.keywords == ("reed",)
+    assert ("ID", "DIVERSITY") in record.extra
+    assert ("PT", "J") in record.extra
+
+
+def test_csv_repeated_authors_are_kept() -> None:
+    (record,) = parse_csv('title,authors\nT,"Singh, M; Das, A; Singh, M"\n', "t.csv")
+    assert record.authors == ("Singh, M", "Das, A", "Singh, M")

@@ -23,7 +23,11 @@ DEFAULT_CONFIG = Path("config/ldn-endometriosis.toml")
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", "--review", dest="config", type=Path, default=DEFAULT_CONFIG,
+        "--config",
+        "--review",
+        dest="config",
+        type=Path,
+        default=DEFAULT_CONFIG,
         help=f"review config file (default: {DEFAULT_CONFIG})",
     )
 
@@ -80,8 +84,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from lreview.rank.simulate import simulate_file
 
     summary = simulate_file(
-        args.dataset, args.output, args.prior_included, args.prior_excluded, seed=args.seed,
-        recall_target=args.recall_target, confidence=args.confidence,
+        args.dataset,
+        args.output,
+        args.prior_included,
+        args.prior_excluded,
+        seed=args.seed,
+        recall_target=args.recall_target,
+        confidence=args.confidence,
     )
     print(summary.format())
     return 0

@@ -79,8 +79,8 @@ class Schedule(_Strict):
 class PubmedOptions(_Strict):
     """How the PubMed harvest talks to E-utilities (the base URL comes from LREVIEW_EUTILS_URL)."""
 
-    batch_size: int = Field(250, ge=20, le=500)
-    overlap_days: int = Field(2, ge=0, le=60)
+    batch_size: int = Field(default=250, ge=20, le=500)
+    overlap_days: int = Field(default=2, ge=0, le=60)
 
 
 class Imports(_Strict):
@@ -93,8 +93,8 @@ class Imports(_Strict):
 class Ranking(_Strict):
     """Active-learning ranking and the stopping rule's recall target and confidence."""
 
-    recall_target: float = Field(0.95, gt=0, lt=1)
-    confidence: float = Field(0.95, gt=0, lt=1)
+    recall_target: float = Field(default=0.95, gt=0, lt=1)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
     seed_includes: list[NonEmpty] = []  # known includes: "PMID:123" or "DOI:10.1000/x"
     seed: int = 0
 
@@ -103,7 +103,7 @@ class Screening(_Strict):
     """How screening batches are emitted: single or dual (blinded) screening."""
 
     mode: Literal["single", "dual"] = "single"
-    batch_size: int = Field(100, ge=1, le=5000)
+    batch_size: int = Field(default=100, ge=1, le=5000)
 
 
 class Review(_Strict):

@@ -74,7 +74,9 @@ def test_first_refresh_stores_every_record_once(tmp_path: Path, server: EutilsSe
 def test_second_refresh_fetches_only_records_entered_since(tmp_path: Path, server: EutilsServer) -> None:
     config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
     pipeline.refresh(config, today=TODAY, client=client_for(server))
-    fresh = make_articles(30, first_pmid=90_000_000, start=TODAY + timedelta(days=3), end=TODAY + timedelta(days=6))
+    fresh = make_articles(
+        30, first_pmid=90_000_000, start=TODAY + timedelta(days=3), end=TODAY + timedelta(days=6)
+    )
     server.add_articles(fresh)
     before = len(server.requests)
     summary = pipeline.refresh(config, today=TODAY + timedelta(days=7), client=client_for(server))
@@ -86,7 +88,9 @@ def test_second_refresh_fetches_only_records_entered_since(tmp_path: Path, serve
         if pmid
     }
     window_start = TODAY - timedelta(days=2)
-    revised_in_window = {a.pmid for a in corpus() if window_start <= a.date_revised <= TODAY + timedelta(days=7)}
+    revised_in_window = {
+        a.pmid for a in corpus() if window_start <= a.date_revised <= TODAY + timedelta(days=7)
+    }
     assert revised_in_window  # the corpus has records PubMed revised (MDAT) inside the new window
     assert fetched == {a.pmid for a in fresh} | revised_in_window
     (harvest,) = summary.harvests
@@ -150,7 +154,9 @@ def test_partly_stored_run_then_rerun_keeps_each_record_once(tmp_path: Path, ser
     assert len(pmids) == len(set(pmids)) == 1200
 
 
-def test_second_refresh_of_same_review_is_refused_while_one_runs(tmp_path: Path, server: EutilsServer) -> None:
+def test_second_refresh_of_same_review_is_refused_while_one_runs(
+    tmp_path: Path, server: EutilsServer
+) -> None:
     config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
     held, release = threading.Event(), threading.Event()
 

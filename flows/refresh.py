@@ -34,13 +34,20 @@ def harvest_search(config_path: str, search_name: str) -> pipeline.HarvestSummar
     return pipeline.harvest_search(load_config(config_path), search_name)
 
 
+@task(retries=1, retry_delay_seconds=[30])
+def import_dropped_files(config_path: str) -> pipeline.ImportSummary:
+    """Import export files newly dropped in the review's import folders (each file once, by hash)."""
+    return pipeline.import_dropped_files(load_config(config_path))
+
+
 @flow(name="lreview-refresh", log_prints=True)
 def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any]:
     """Harvest every search of the review while holding its refresh lock; publish a summary table."""
     config = load_config(config_path)
     with pipeline.refresh_lock(config):
         harvests = tuple(harvest_search(config_path, s.name) for s in config.searches)
-    summary = pipeline.RefreshSummary(config.review_id, harvests)
+        imported = import_dropped_files(config_path)
+    summary = pipeline.RefreshSummary(config.review_id, harvests, imported.files)
     create_table_artifact(
         key=f"refresh-{config.review_id}",
         table=summary.rows(),

@@ -39,7 +39,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     summary = refresh(config, searches=args.search or None)
     print(summary.format())
-    return 0
+    for problem in summary.problems:
+        print(f"lreview: error: {problem}", file=sys.stderr)
+    return 1 if summary.problems else 0
 
 
 def find_flow(name: str) -> Path:

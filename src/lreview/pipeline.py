@@ -81,17 +81,25 @@ class RefreshSummary:
 
     review_id: str
     harvests: tuple[HarvestSummary, ...] = ()
+    imports: tuple[FileResult, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Files that could not be imported (nothing was taken from them)."""
+        return tuple(f"{f.path}: {f.message}" for f in self.imports if f.status == "failed")
 
     def rows(self) -> list[dict[str, Any]]:
         return [h.row() for h in self.harvests]
 
     def format(self) -> str:
-        lines = [f"refresh of review {self.review_id}", _table(self.rows()), *self.notes]
+        lines = [f"refresh of review {self.review_id}", _table(self.rows())]
         for h in self.harvests:
             if h.query_translation:
                 lines.append(f"{h.search}: PubMed searched {h.query_translation}")
-        return "\n".join(lines)
+        if self.imports:
+            lines += ["imported files:", _table([f.row() for f in self.imports])]
+        return "\n".join([*lines, *self.notes])
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -230,7 +238,8 @@ def refresh(
     with client, open_store(config) as store, refresh_lock(config, store):
         store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
-    return RefreshSummary(config.review_id, harvests)
+        imported = import_folders(config, store)
+    return RefreshSummary(config.review_id, harvests, imported.files)
 
 
 def output_path(config: ReviewConfig, name: str) -> Path:
@@ -327,6 +336,12 @@ def import_files(
         if own:
             store.close()
     return ImportSummary(config.review_id, tuple(results))
+
+
+def import_dropped_files(config: ReviewConfig) -> ImportSummary:
+    """Open the store and import what is new in the import folders (the unit a flow task retries)."""
+    with open_store(config) as store:
+        return import_folders(config, store)
 
 
 def import_folders(config: ReviewConfig, store: Store) -> ImportSummary:

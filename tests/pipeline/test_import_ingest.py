@@ -18,13 +18,13 @@ AU  - Smith, Jane
 PY  - 2021
 T2  - Journal of Pelvic Pain
 DO  - 10.1000/ldn.2021.1
-ER  - 
+ER  -
 
 TY  - JOUR
 TI  - Naltrexone in Crohn disease
 AU  - Doe, John
 PY  - 2019
-ER  - 
+ER  -
 """
 
 

@@ -216,10 +216,11 @@ _STEP = re.compile(r"(\w+)(?:\[@(\w+)='([^']*)'\])?")
 
 @dataclass
 class _Step:
-    """One tag in the compiled path tree: fields that collect it, and steps below it."""
+    """One tag in the compiled path tree: the fields that collect it, and the steps below it."""
 
     fields: list[str] = field(default_factory=list)
-    fields_if: list[tuple[str, str, str]] = field(default_factory=list)  # (attribute, value, field)
+    attribute: str = ""  # the attribute tested by [@attribute='value'] paths ending here
+    fields_by_value: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, _Step] = field(default_factory=dict)
 
 
@@ -227,17 +228,21 @@ def _compile(paths: dict[str, str]) -> dict[str, _Step]:
     tree: dict[str, _Step] = {}
     for name, path in paths.items():
         level, steps = tree, path.split("/")
-        for depth, step in enumerate(steps):
-            match = _STEP.fullmatch(step)
-            if match is None or (match[2] and depth < len(steps) - 1):
-                raise ValueError(f"unsupported path step {step!r} in {path!r}")
-            node = level.setdefault(match[1], _Step())
-            if depth == len(steps) - 1:
-                if match[2]:
-                    node.fields_if.append((match[2], match[3], name))
-                else:
-                    node.fields.append(name)
-            level = node.children
+        for depth, text in enumerate(steps):
+            match = _STEP.fullmatch(text)
+            last = depth == len(steps) - 1
+            if match is None or (match[2] and not last):
+                raise ValueError(f"unsupported path step {text!r} in {path!r}")
+            tag, attribute, value = match.groups()
+            step = level.setdefault(tag, _Step())
+            if last and attribute:
+                if step.attribute not in ("", attribute):
+                    raise ValueError(f"{path!r}: <{tag}> is already tested on @{step.attribute}")
+                step.attribute = attribute
+                step.fields_by_value.setdefault(value, []).append(name)
+            elif last:
+                step.fields.append(name)
+            level = step.children
     return tree
 
 
@@ -251,8 +256,8 @@ def _collect(elem: etree._Element, level: dict[str, _Step], found: defaultdict[s
             continue
         for name in step.fields:
             found[name].append(child)
-        for attribute, value, name in step.fields_if:
-            if child.get(attribute) == value:
+        if step.attribute:  # one attribute read per element, however many fields test it
+            for name in step.fields_by_value.get(child.get(step.attribute) or "", ()):
                 found[name].append(child)
         if step.children:
             _collect(child, step.children, found)
@@ -399,6 +404,8 @@ def _authors(author_lists: list[etree._Element]) -> tuple[str, ...]:
         last = initials = collective = ""
         for part in author:  # one pass over the few children beats three find() calls
             tag = part.tag
+            if tag == "AffiliationInfo" or tag == "Identifier":
+                break  # the DTD puts the name parts first
             if tag == "LastName":
                 last = _text(part)
             elif tag == "Initials":

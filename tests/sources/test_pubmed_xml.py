@@ -283,6 +283,50 @@ def test_empty_article_set_gives_no_records(efetch_dir: Path) -> None:
     assert parse_pubmed_xml(b"<PubmedArticleSet/>") == []
 
 
+def test_invalid_authors_and_invalid_doi_locations_are_skipped() -> None:
+    authors = (
+        "<AuthorList><Author ValidYN='N'><LastName>Wrong</LastName><Initials>W</Initials></Author>"
+        "<Author><LastName>Right</LastName><ForeName>Ann</ForeName><Initials>A</Initials>"
+        "<AffiliationInfo><Affiliation>Somewhere.</Affiliation></AffiliationInfo></Author>"
+        "<Author><LastName>Solo</LastName></Author>"
+        "<Author><CollectiveName>The <i>Study</i> Group</CollectiveName></Author></AuthorList>"
+        '<ELocationID EIdType="doi" ValidYN="N">10.1/bad</ELocationID>'
+        '<ELocationID EIdType="doi" ValidYN="Y">10.1/good</ELocationID>'
+    )
+    (record,) = parse_pubmed_xml(article_set(article(article_extra=authors)))
+    assert record.authors == ("Right A", "Solo", "The Study Group")
+    assert record.doi == "10.1/good"
+
+
+def test_other_abstract_is_not_part_of_the_abstract_and_keywords_lose_markup() -> None:
+    xml = article(abstract="Main text.").replace(
+        "</MedlineCitation>",
+        '<OtherAbstract Type="Publisher" Language="ger"><AbstractText>Andere.</AbstractText></OtherAbstract>'
+        "<KeywordList><Keyword>E. <i>coli</i></Keyword><Keyword> </Keyword></KeywordList></MedlineCitation>",
+    )
+    (record,) = parse_pubmed_xml(article_set(xml))
+    assert record.abstract == "Main text."
+    assert record.keywords == ("E. coli",)
+
+
+def test_unicode_spaces_are_normalised_like_ascii_ones(efetch_dir: Path) -> None:
+    record = only(efetch_dir, "metapub/25364329.xml")  # em spaces after the section names
+    assert record.abstract.startswith("Study Design Case report and review of the literature. Objective We")
+
+
+def test_book_editors_are_not_taken_as_authors() -> None:
+    book = (
+        "<PubmedBookArticle><BookDocument><PMID>5</PMID><Book><BookTitle>A Book</BookTitle>"
+        "<AuthorList Type='editors'><Author><LastName>Editor</LastName><Initials>E</Initials></Author>"
+        "</AuthorList><PubDate><Year>2011</Year></PubDate></Book>"
+        "<AuthorList Type='authors'><Author><LastName>Writer</LastName><Initials>W</Initials></Author>"
+        "</AuthorList><PublicationType>Book Chapter</PublicationType></BookDocument></PubmedBookArticle>"
+    )
+    (record,) = parse_pubmed_xml(book.encode())
+    assert (record.title, record.authors, record.year) == ("A Book", ("Writer W",), 2011)
+    assert record.publication_types == ("Book Chapter",)
+
+
 # --- retractions (no real recording exists: built here) ----------------------------------------------
 
 

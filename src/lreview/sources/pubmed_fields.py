@@ -255,18 +255,18 @@ def _book_record(elem: etree._Element) -> Record:
 # --- field helpers: plain functions over the elements the path tables select.
 
 
-def _clean(raw: str) -> str:
-    """Collapse runs of whitespace to one space and trim the ends (`" ".join(raw.split())`)."""
+def element_text(elem: etree._Element) -> str:
+    """All text inside `elem` (inline markup and MathML flattened), whitespace runs collapsed."""
+    raw: str
+    if len(elem):
+        raw = etree.tostring(elem, method="text", encoding=str, with_tail=False)
+    else:
+        raw = elem.text
+        if not raw:
+            return ""
     if raw.isascii() and "\n" not in raw and "\t" not in raw and "\r" not in raw and "  " not in raw:
         return raw.strip(" ")  # fast path, same result: XML text cannot hold other ASCII whitespace
     return " ".join(raw.split())
-
-
-def element_text(elem: etree._Element) -> str:
-    """All text inside `elem` (inline markup and MathML flattened), whitespace collapsed."""
-    if len(elem):
-        return _clean(etree.tostring(elem, method="text", encoding=str, with_tail=False))
-    return _clean(elem.text) if elem.text else ""
 
 
 def _abstract(sections: list[etree._Element]) -> str:
@@ -328,13 +328,16 @@ def _year(fields: _Fields, *keys: str) -> int | None:
 
 def _date(dates: list[etree._Element]) -> str:
     """YYYY-MM-DD from the first date element's Year/Month/Day, or "" when not all numeric."""
-    if not dates:
-        return ""
-    parts = {"Year": "", "Month": "", "Day": ""}
-    for part in dates[0]:
-        if part.tag in parts:
-            parts[part.tag] = element_text(part)
-    year, month, day = parts.values()
+    year = month = day = ""
+    for part in dates[0] if dates else ():
+        tag = part.tag
+        if tag == "Year":
+            year = element_text(part)
+        elif tag == "Month":
+            month = element_text(part)
+        elif tag == "Day":
+            day = element_text(part)
+            break  # the DTD puts Year, Month, Day first; Hour and Minute are not needed
     if not (year.isdigit() and month.isdigit() and day.isdigit()):
         return ""
     return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"

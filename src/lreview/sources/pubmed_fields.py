@@ -289,21 +289,23 @@ def _authors(author_lists: list[etree._Element]) -> tuple[str, ...]:
     for author in lists[0].iterchildren("Author") if lists else ():
         if author.get("ValidYN") == "N":
             continue  # NLM keeps corrected-away author entries, flagged invalid
-        last = initials = collective = ""
-        for part in author:  # one pass over the few children beats three find() calls
+        last = initials = ""
+        # One pass over the first children (the DTD puts the name first: LastName, ForeName?,
+        # Initials?, Suffix? | CollectiveName; then Identifier*, AffiliationInfo*).
+        for part in author:
             tag = part.tag
-            if tag == "AffiliationInfo" or tag == "Identifier":
-                break  # the DTD puts the name parts first
             if tag == "LastName":
                 last = element_text(part)
             elif tag == "Initials":
                 initials = element_text(part)
+                break
             elif tag == "CollectiveName":
-                collective = element_text(part)
+                last = element_text(part)
+                break
+            elif tag != "ForeName":
+                break
         if last:
             names.append(f"{last} {initials}" if initials else last)
-        elif collective:
-            names.append(collective)
     return tuple(names)
 
 

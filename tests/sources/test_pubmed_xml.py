@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import http.server
 import io
+import random
 import re
 import threading
 import time
@@ -349,13 +350,19 @@ def test_retraction_notice_is_flagged_and_is_not_itself_retracted() -> None:
 # --- errors ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_truncated_recording_raises_never_returns_a_partial_list(efetch_dir: Path, seed: int) -> None:
-    import random
-
-    data = (efetch_dir / "biopython/pubmed2.xml").read_bytes()
+@pytest.mark.parametrize(
+    "name",
+    [
+        "biopython/pubmed2.xml",
+        "biopython/pubmed7.xml",
+        "jabref/MedlineImporterTestBookArticleSet.xml",
+        "jabref/MedlineImporterTestKeywordSingleEntry.xml",
+    ],
+)
+def test_truncated_recording_raises_never_returns_a_partial_list(efetch_dir: Path, name: str) -> None:
+    data = (efetch_dir / name).read_bytes()
     end = data.rstrip().rindex(b">")  # cutting anywhere before the root's last '>' truncates
-    for cut in random.Random(seed).sample(range(end), 40):
+    for cut in [0, 1, end - 1, *random.Random(name).sample(range(end), 40)]:
         with pytest.raises(PubmedXmlError, match=r"^response: line \d+: "):
             parse_pubmed_xml(data[:cut])
 

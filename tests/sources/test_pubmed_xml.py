@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import http.server
 import io
+import random
 import re
 import threading
 import time
@@ -283,6 +284,50 @@ def test_empty_article_set_gives_no_records(efetch_dir: Path) -> None:
     assert parse_pubmed_xml(b"<PubmedArticleSet/>") == []
 
 
+def test_invalid_authors_and_invalid_doi_locations_are_skipped() -> None:
+    authors = (
+        "<AuthorList><Author ValidYN='N'><LastName>Wrong</LastName><Initials>W</Initials></Author>"
+        "<Author><LastName>Right</LastName><ForeName>Ann</ForeName><Initials>A</Initials>"
+        "<AffiliationInfo><Affiliation>Somewhere.</Affiliation></AffiliationInfo></Author>"
+        "<Author><LastName>Solo</LastName></Author>"
+        "<Author><CollectiveName>The <i>Study</i> Group</CollectiveName></Author></AuthorList>"
+        '<ELocationID EIdType="doi" ValidYN="N">10.1/bad</ELocationID>'
+        '<ELocationID EIdType="doi" ValidYN="Y">10.1/good</ELocationID>'
+    )
+    (record,) = parse_pubmed_xml(article_set(article(article_extra=authors)))
+    assert record.authors == ("Right A", "Solo", "The Study Group")
+    assert record.doi == "10.1/good"
+
+
+def test_other_abstract_is_not_part_of_the_abstract_and_keywords_lose_markup() -> None:
+    xml = article(abstract="Main text.").replace(
+        "</MedlineCitation>",
+        '<OtherAbstract Type="Publisher" Language="ger"><AbstractText>Andere.</AbstractText></OtherAbstract>'
+        "<KeywordList><Keyword>E. <i>coli</i></Keyword><Keyword> </Keyword></KeywordList></MedlineCitation>",
+    )
+    (record,) = parse_pubmed_xml(article_set(xml))
+    assert record.abstract == "Main text."
+    assert record.keywords == ("E. coli",)
+
+
+def test_unicode_spaces_are_normalised_like_ascii_ones(efetch_dir: Path) -> None:
+    record = only(efetch_dir, "metapub/25364329.xml")  # em spaces after the section names
+    assert record.abstract.startswith("Study Design Case report and review of the literature. Objective We")
+
+
+def test_book_editors_are_not_taken_as_authors() -> None:
+    book = (
+        "<PubmedBookArticle><BookDocument><PMID>5</PMID><Book><BookTitle>A Book</BookTitle>"
+        "<AuthorList Type='editors'><Author><LastName>Editor</LastName><Initials>E</Initials></Author>"
+        "</AuthorList><PubDate><Year>2011</Year></PubDate></Book>"
+        "<AuthorList Type='authors'><Author><LastName>Writer</LastName><Initials>W</Initials></Author>"
+        "</AuthorList><PublicationType>Book Chapter</PublicationType></BookDocument></PubmedBookArticle>"
+    )
+    (record,) = parse_pubmed_xml(book.encode())
+    assert (record.title, record.authors, record.year) == ("A Book", ("Writer W",), 2011)
+    assert record.publication_types == ("Book Chapter",)
+
+
 # --- retractions (no real recording exists: built here) ----------------------------------------------
 
 
@@ -305,13 +350,19 @@ def test_retraction_notice_is_flagged_and_is_not_itself_retracted() -> None:
 # --- errors ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_truncated_recording_raises_never_returns_a_partial_list(efetch_dir: Path, seed: int) -> None:
-    import random
-
-    data = (efetch_dir / "biopython/pubmed2.xml").read_bytes()
+@pytest.mark.parametrize(
+    "name",
+    [
+        "biopython/pubmed2.xml",
+        "biopython/pubmed7.xml",
+        "jabref/MedlineImporterTestBookArticleSet.xml",
+        "jabref/MedlineImporterTestKeywordSingleEntry.xml",
+    ],
+)
+def test_truncated_recording_raises_never_returns_a_partial_list(efetch_dir: Path, name: str) -> None:
+    data = (efetch_dir / name).read_bytes()
     end = data.rstrip().rindex(b">")  # cutting anywhere before the root's last '>' truncates
-    for cut in random.Random(seed).sample(range(end), 40):
+    for cut in [0, 1, end - 1, *random.Random(name).sample(range(end), 40)]:
         with pytest.raises(PubmedXmlError, match=r"^response: line \d+: "):
             parse_pubmed_xml(data[:cut])
 

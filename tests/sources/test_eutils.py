@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -9,9 +10,18 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 from lreview.errors import EutilsError
-from lreview.sources.eutils import EutilsClient, EutilsSettings, FetchedBatch, parse_esearch
+from lreview.sources.eutils import (
+    EutilsClient,
+    EutilsSettings,
+    FetchedBatch,
+    parse_esearch,
+    split_window,
+)
 from lreview.sources.ratelimit import RateLimiter
 from tests.support.eutils_server import EutilsServer, Fault, windows_over
 from tests.support.pubmed_builder import make_articles, parse_minimal
@@ -381,3 +391,50 @@ def test_real_rate_never_exceeds_ncbi_limit_in_any_second(api_key: str | None, l
     assert len(arrivals) == 25
     assert windows_over(arrivals, limit) == []
     assert all(r.status == 200 for r in server.requests)  # the server's own rate check never tripped
+
+
+# -- window splitting ------------------------------------------------------------------------------------
+
+
+@given(
+    start=st.dates(min_value=date(1781, 1, 1), max_value=date(2030, 1, 1)),
+    days=st.integers(min_value=1, max_value=100_000),
+    pieces=st.integers(min_value=1, max_value=32),
+)
+def test_split_window_covers_every_day_once(start: date, days: int, pieces: int) -> None:
+    end = date.fromordinal(start.toordinal() + days - 1)
+    parts = split_window(start, end, min(pieces, days))
+    assert parts[0][0] == start and parts[-1][1] == end
+    assert all(a <= b for a, b in parts)
+    assert all(
+        date.fromordinal(b.toordinal() + 1) == c for (_, b), (c, _) in zip(parts, parts[1:], strict=False)
+    )
+
+
+def test_records_crowded_on_two_days_are_split_down_to_single_days() -> None:
+    day1, day2 = date(2023, 5, 8), date(2023, 5, 9)
+    articles = make_articles(6_000, start=day1, end=day1) + make_articles(
+        6_000, first_pmid=20_000_000, start=day2, end=day2
+    )
+    spread = make_articles(500, first_pmid=30_000_000, start=date(2000, 1, 1), end=date(2023, 12, 31))
+    with EutilsServer(articles + spread) as server, EutilsClient(settings(server)) as client:
+        outcome = client.search_pmids("x", mindate=None, maxdate=date(2024, 1, 1))
+    assert len(outcome.pmids) == len(set(outcome.pmids)) == 12_500 == outcome.count
+    assert (day1, day1, 6_000 + sum(a.entrez_date == day1 for a in spread)) in outcome.slices
+    assert not [w for w in outcome.warnings if w.kind == "HarvestMismatch"]
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.tuples(st.text(max_size=12), st.text(max_size=12)).map(
+            lambda t: (
+                f"<eSearchResult><Count>{t[0]}</Count><IdList><Id>{t[1]}</Id></IdList></eSearchResult>".encode()
+            )
+        ),
+    )
+)
+def test_parse_esearch_fails_only_with_xml_or_eutils_errors(data: bytes) -> None:
+    with contextlib.suppress(etree.XMLSyntaxError, EutilsError):
+        page = parse_esearch(data)
+        assert page.count >= 0 and all(i.isdigit() for i in page.ids)

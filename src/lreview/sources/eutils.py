@@ -143,7 +143,7 @@ class FetchedBatch:
     missing: tuple[str, ...]  # deleted / withdrawn / unknown: reported once, not re-requested forever
 
 
-class _Retry(Exception):
+class _Retry(EutilsError):
     """A transient in-band failure (an `<ERROR>` NCBI sends now and then): retry the request."""
 
 
@@ -183,9 +183,13 @@ def parse_esearch(data: bytes) -> SearchPage:
         el = root.find(tag)
         return () if el is None else tuple(SearchMessage(c.tag, (c.text or "").strip()) for c in el)
 
+    ids = tuple((i.text or "").strip() for i in root.iterfind("IdList/Id"))
+    numbers = (count_text.strip(), (root.findtext("RetStart") or "0").strip(), *ids)
+    if not all(n.isascii() and n.isdigit() for n in numbers):
+        raise _Retry("esearch: eSearchResult with a non-numeric Count, RetStart or Id")
     return SearchPage(
         count=int(count_text),
-        ids=tuple((i.text or "").strip() for i in root.iterfind("IdList/Id")),
+        ids=ids,
         retstart=int(root.findtext("RetStart") or 0),
         webenv=root.findtext("WebEnv"),
         query_key=root.findtext("QueryKey"),
@@ -206,7 +210,7 @@ def _check_efetch(data: bytes) -> None:
     raise _Retry(f"efetch <ERROR>: {error}")
 
 
-def _split(lo: date, hi: date, pieces: int) -> list[tuple[date, date]]:
+def split_window(lo: date, hi: date, pieces: int) -> list[tuple[date, date]]:
     """[lo, hi] cut into `pieces` consecutive inclusive windows of (nearly) equal length."""
     first, days = lo.toordinal(), hi.toordinal() - lo.toordinal() + 1
     cuts = [first + days * i // pieces for i in range(pieces + 1)]
@@ -399,7 +403,7 @@ class EutilsClient:
                     pieces = min(
                         b.toordinal() - a.toordinal() + 1, 32, max(2, -(-2 * page.count // PUBMED_CAP))
                     )
-                    asks += [(x, y, PUBMED_CAP, 1) for x, y in _split(a, b, pieces)]
+                    asks += [(x, y, PUBMED_CAP, 1) for x, y in split_window(a, b, pieces)]
 
                 def ask(x: tuple[date, date, int, int]) -> SearchPage:
                     return self.esearch(term, mindate=x[0], maxdate=x[1], retmax=x[2], usehistory=False)

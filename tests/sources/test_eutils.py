@@ -438,3 +438,17 @@ def test_parse_esearch_fails_only_with_xml_or_eutils_errors(data: bytes) -> None
     with contextlib.suppress(etree.XMLSyntaxError, EutilsError):
         page = parse_esearch(data)
         assert page.count >= 0 and all(i.isdigit() for i in page.ids)
+
+
+def test_search_by_revision_date_finds_revised_records(small_server: EutilsServer) -> None:
+    articles = {a.pmid: a for a in make_articles(600, start=date(2020, 1, 1), end=date(2024, 12, 31))}
+    for pmid in ("10000000", "10000001", "10000002"):  # entered Jan 2020; revised twice -> mid 2020
+        small_server.revise(pmid)
+        articles[pmid] = small_server.revise(pmid)
+    lo, hi = date(2020, 4, 25), date(2020, 6, 30)
+    expected = {p for p, a in articles.items() if lo <= a.date_revised <= hi}
+    with EutilsClient(settings(small_server)) as client:
+        outcome = client.search_pmids("x", mindate=lo, maxdate=hi, datetype="mdat")
+    assert {"10000000", "10000001", "10000002"} <= expected
+    assert set(outcome.pmids) == expected
+    assert all(r.params["datetype"] == "mdat" for r in small_server.requests)

@@ -318,10 +318,18 @@ class EutilsServer:
         if params.get("mindate") and params.get("maxdate"):
             lo = _parse_date(params["mindate"], end=False).toordinal()
             hi = _parse_date(params["maxdate"], end=True).toordinal()
+        datetype = params.get("datetype", "edat") if params.get("mindate") else "edat"
         with self._lock:
-            i = bisect.bisect_left(self._index, (lo, -1))
-            j = bisect.bisect_right(self._index, (hi, 1 << 62))
-            found = self._index[i:j]
+            if datetype == "mdat":  # revision date: rare in tests, so a plain scan
+                found = sorted(
+                    (a.date_revised.toordinal(), int(a.pmid))
+                    for a in self._articles.values()
+                    if lo <= a.date_revised.toordinal() <= hi
+                )
+            else:  # edat (pdat is approximated by the entrez date)
+                i = bisect.bisect_left(self._index, (lo, -1))
+                j = bisect.bisect_right(self._index, (hi, 1 << 62))
+                found = self._index[i:j]
         subset = self.terms.get(params.get("term", ""))
         ids = [str(p) for _, p in reversed(found)]  # most recent first, as PubMed's default sort
         return ids if subset is None else [p for p in ids if p in subset]

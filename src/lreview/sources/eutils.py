@@ -347,18 +347,28 @@ class EutilsClient:
         return self._call("esearch", params, parse_esearch)
 
     def search_pmids(
-        self, term: str, *, mindate: date | None = None, maxdate: date | None = None
+        self,
+        term: str,
+        *,
+        mindate: date | None = None,
+        maxdate: date | None = None,
+        datetype: str = "edat",
     ) -> SearchOutcome:
-        """Every PMID matching `term` with an entrez date in [mindate, maxdate] (default: all to today)."""
+        """Every PMID matching `term` dated in [mindate, maxdate] (default: all to today).
+
+        `datetype` "edat" (entrez date) windows a harvest; "mdat" finds records revised since the
+        last run. Windows are split on the same date type.
+        """
         lo, hi = mindate or EARLIEST, maxdate or date.today()
         if lo > hi:
             raise EutilsError(f"esearch: mindate {lo} is after maxdate {hi}")
-        root = self.esearch(term, mindate=lo, maxdate=hi, retmax=0, usehistory=False)
-        harvest = self._slices(term, lo, hi, root)
+        root = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
+        harvest = self._slices(term, lo, hi, root, datetype)
         count = root.count
         total = sum(c for _, _, c in harvest.slices)
         if total != count:  # PubMed's data moved while we sliced: ask once more for the whole window
-            count = self.esearch(term, mindate=lo, maxdate=hi, retmax=0, usehistory=False).count
+            again = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
+            count = again.count
             if total != count:
                 harvest.note(f"whole window {lo}..{hi} counts {count} but its slices hold {total}")
         pmids = harvest.pmids()
@@ -373,7 +383,7 @@ class EutilsClient:
             slices=harvest.slices,
         )
 
-    def _slices(self, term: str, lo: date, hi: date, root: SearchPage) -> _Harvest:
+    def _slices(self, term: str, lo: date, hi: date, root: SearchPage, datetype: str) -> _Harvest:
         """Split [lo, hi] until every window is under the cap; collect each window's ids.
 
         Works level by level: the esearches of one level run concurrently (still within the rate
@@ -406,7 +416,9 @@ class EutilsClient:
                     asks += [(x, y, PUBMED_CAP, 1) for x, y in split_window(a, b, pieces)]
 
                 def ask(x: tuple[date, date, int, int]) -> SearchPage:
-                    return self.esearch(term, mindate=x[0], maxdate=x[1], retmax=x[2], usehistory=False)
+                    return self.esearch(
+                        term, mindate=x[0], maxdate=x[1], datetype=datetype, retmax=x[2], usehistory=False
+                    )
 
                 pages = list(pool.map(ask, asks))
                 frontier = [(a, b, page, t) for (a, b, _, t), page in zip(asks, pages, strict=True)]

@@ -5,8 +5,9 @@ is retried with capped exponential backoff and full jitter on 429 (honouring Ret
 connection errors, timeouts, transient `<ERROR>`s and truncated or unparseable XML, and fails with an
 `EutilsError` that names the endpoint, the last status and the attempts, never the API key.
 `search_pmids` lists every PMID of a query however large, by splitting the entrez-date window until
-each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches from a
-background thread so the caller stores batch N while batch N+1 downloads.
+each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches on a few
+background threads (results in order) so the caller stores batch N while batch N+1 downloads;
+`fetch_search` is the WebEnv/history route for result sets under the cap, re-running an expired search.
 
 What it is not: an XML record parser (the caller passes `parse`, normally
 `lreview.sources.pubmed_xml.parse_pubmed_xml`) nor a store writer. Bio.Entrez is not used for HTTP
@@ -283,6 +284,8 @@ class EutilsClient:
             if cancel is not None and cancel.is_set():
                 raise _Cancelled
             self._limiter.acquire()
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
             with self._count_lock:
                 self.requests_made += 1
             log.debug("%s attempt %d/%d %s", endpoint, attempt, attempts, shown)

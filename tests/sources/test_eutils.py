@@ -23,7 +23,7 @@ from lreview.sources.eutils import (
     split_window,
 )
 from lreview.sources.ratelimit import RateLimiter
-from tests.support.eutils_server import EutilsServer, Fault, windows_over
+from tests.support.eutils_server import EutilsServer, Fault, serve_in_subprocess, windows_over
 from tests.support.pubmed_builder import make_articles, parse_minimal
 
 SECRET = "fakeNCBIkey0123456789abcdef"
@@ -346,15 +346,28 @@ def test_settings_from_env_and_default_rates() -> None:
 
 def test_rate_limiter_spaces_starts_by_the_interval() -> None:
     now = [0.0]
-    slept: list[float] = []
 
     def sleep(dt: float) -> None:
-        slept.append(dt)
+        now[0] += dt
 
     limiter = RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
-    slots = [limiter.acquire() for _ in range(5)]
-    assert slots == pytest.approx([i * 1.05 / 4 for i in range(5)])
-    assert windows_over(slots, 4) == []
+    starts = [limiter.acquire() for _ in range(9)]
+    assert starts == pytest.approx([i * 1.05 / 4 for i in range(9)])
+    assert windows_over(starts, 4) == []
+
+
+def test_rate_limiter_window_holds_back_starts_bunching_after_a_late_one() -> None:
+    now = [0.0]
+    overshoot = [0.0, 0.55]  # the 2nd caller oversleeps its slot by 0.55 s (GIL, scheduling)
+
+    def sleep(dt: float) -> None:
+        now[0] += dt + (overshoot.pop() if overshoot else 0.0)
+
+    limiter = RateLimiter(3.0, clock=lambda: now[0], sleep=sleep)
+    starts = [limiter.acquire() for _ in range(5)]
+    assert starts[1] == starts[2] == pytest.approx(0.90)  # late, and the next slot was already due
+    assert starts[4] == pytest.approx(0.90 + 1.02)  # spacing alone would have allowed 1.60
+    assert windows_over(starts, 3, width=1.02) == []
 
 
 def test_rate_limit_is_one_budget_shared_across_threads(small_server: EutilsServer) -> None:
@@ -379,18 +392,21 @@ def test_rate_limit_is_one_budget_shared_across_threads(small_server: EutilsServ
 @pytest.mark.slow
 @pytest.mark.parametrize("api_key,limit", [(None, 3), (SECRET, 10)], ids=["no-key-3ps", "key-10ps"])
 def test_real_rate_never_exceeds_ncbi_limit_in_any_second(api_key: str | None, limit: int) -> None:
-    with EutilsServer(make_articles(300), enforce_rate=limit) as server:
-        s = settings(server, api_key=api_key, requests_per_second=None, batch_size=20)
+    # The server runs in its own process, as NCBI does, so its arrival clock is not held up by our GIL.
+    with serve_in_subprocess(300, enforce_rate=limit) as server:
+        s = EutilsSettings(
+            base_url=server.url, api_key=api_key, backoff_base=0.01, backoff_max=0.05, batch_size=20
+        )
         with EutilsClient(s) as client:
             outcome = client.search_pmids("x", mindate=None, maxdate=None)
             got, _ = all_records(client.fetch(outcome.pmids, parse_minimal))
             for _ in range(8):
                 client.esearch("x", retmax=0)
-        arrivals = server.arrivals()
-    assert len(got) == 300
-    assert len(arrivals) == 25
-    assert windows_over(arrivals, limit) == []
-    assert all(r.status == 200 for r in server.requests)  # the server's own rate check never tripped
+        requests = server.requests()
+    assert s.rate == limit and len(got) == 300
+    assert len(requests) == 25
+    assert windows_over([r.arrived for r in requests], limit) == []
+    assert all(r.status == 200 for r in requests)  # the server's own rate check never tripped
 
 
 # -- window splitting ------------------------------------------------------------------------------------

@@ -103,8 +103,10 @@ def test_revised_record_is_updated_not_duplicated(tmp_path: Path, server: Eutils
     config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
     pipeline.refresh(config, today=TODAY, client=client_for(server))
     first = stored_pmids(config)
-    target = "10000005"  # entered in 2020: outside the next run's entry-date window
-    revised = server.revise(target, on=TODAY)
+    # An old record (entered months before the window) that PubMed revises inside the next window.
+    window = (TODAY - timedelta(days=2), TODAY + timedelta(days=1))
+    target = next(a.pmid for a in corpus() if window[0] <= a.revised().date_revised <= window[1])
+    revised = server.revise(target)
     summary = pipeline.refresh(config, today=TODAY + timedelta(days=1), client=client_for(server))
     assert (summary.harvests[0].updated, summary.harvests[0].new) == (1, 0)
     after = stored_pmids(config)

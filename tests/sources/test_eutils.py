@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -9,11 +10,20 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 from lreview.errors import EutilsError
-from lreview.sources.eutils import EutilsClient, EutilsSettings, FetchedBatch, parse_esearch
+from lreview.sources.eutils import (
+    EutilsClient,
+    EutilsSettings,
+    FetchedBatch,
+    parse_esearch,
+    split_window,
+)
 from lreview.sources.ratelimit import RateLimiter
-from tests.support.eutils_server import EutilsServer, Fault, windows_over
+from tests.support.eutils_server import EutilsServer, Fault, serve_in_subprocess, windows_over
 from tests.support.pubmed_builder import make_articles, parse_minimal
 
 SECRET = "fakeNCBIkey0123456789abcdef"
@@ -336,15 +346,28 @@ def test_settings_from_env_and_default_rates() -> None:
 
 def test_rate_limiter_spaces_starts_by_the_interval() -> None:
     now = [0.0]
-    slept: list[float] = []
 
     def sleep(dt: float) -> None:
-        slept.append(dt)
+        now[0] += dt
 
     limiter = RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
-    slots = [limiter.acquire() for _ in range(5)]
-    assert slots == pytest.approx([i * 1.05 / 4 for i in range(5)])
-    assert windows_over(slots, 4) == []
+    starts = [limiter.acquire() for _ in range(9)]
+    assert starts == pytest.approx([i * 1.05 / 4 for i in range(9)])
+    assert windows_over(starts, 4) == []
+
+
+def test_rate_limiter_window_holds_back_starts_bunching_after_a_late_one() -> None:
+    now = [0.0]
+    overshoot = [0.0, 0.55]  # the 2nd caller oversleeps its slot by 0.55 s (GIL, scheduling)
+
+    def sleep(dt: float) -> None:
+        now[0] += dt + (overshoot.pop() if overshoot else 0.0)
+
+    limiter = RateLimiter(3.0, clock=lambda: now[0], sleep=sleep)
+    starts = [limiter.acquire() for _ in range(5)]
+    assert starts[1] == starts[2] == pytest.approx(0.90)  # late, and the next slot was already due
+    assert starts[4] == pytest.approx(0.90 + 1.02)  # spacing alone would have allowed 1.60
+    assert windows_over(starts, 3, width=1.02) == []
 
 
 def test_rate_limit_is_one_budget_shared_across_threads(small_server: EutilsServer) -> None:
@@ -369,15 +392,79 @@ def test_rate_limit_is_one_budget_shared_across_threads(small_server: EutilsServ
 @pytest.mark.slow
 @pytest.mark.parametrize("api_key,limit", [(None, 3), (SECRET, 10)], ids=["no-key-3ps", "key-10ps"])
 def test_real_rate_never_exceeds_ncbi_limit_in_any_second(api_key: str | None, limit: int) -> None:
-    with EutilsServer(make_articles(300), enforce_rate=limit) as server:
-        s = settings(server, api_key=api_key, requests_per_second=None, batch_size=20)
+    # The server runs in its own process, as NCBI does, so its arrival clock is not held up by our GIL.
+    with serve_in_subprocess(300, enforce_rate=limit) as server:
+        s = EutilsSettings(
+            base_url=server.url, api_key=api_key, backoff_base=0.01, backoff_max=0.05, batch_size=20
+        )
         with EutilsClient(s) as client:
             outcome = client.search_pmids("x", mindate=None, maxdate=None)
             got, _ = all_records(client.fetch(outcome.pmids, parse_minimal))
             for _ in range(8):
                 client.esearch("x", retmax=0)
-        arrivals = server.arrivals()
-    assert len(got) == 300
-    assert len(arrivals) == 25
-    assert windows_over(arrivals, limit) == []
-    assert all(r.status == 200 for r in server.requests)  # the server's own rate check never tripped
+        requests = server.requests()
+    assert s.rate == limit and len(got) == 300
+    assert len(requests) == 25
+    assert windows_over([r.arrived for r in requests], limit) == []
+    assert all(r.status == 200 for r in requests)  # the server's own rate check never tripped
+
+
+# -- window splitting ------------------------------------------------------------------------------------
+
+
+@given(
+    start=st.dates(min_value=date(1781, 1, 1), max_value=date(2030, 1, 1)),
+    days=st.integers(min_value=1, max_value=100_000),
+    pieces=st.integers(min_value=1, max_value=32),
+)
+def test_split_window_covers_every_day_once(start: date, days: int, pieces: int) -> None:
+    end = date.fromordinal(start.toordinal() + days - 1)
+    parts = split_window(start, end, min(pieces, days))
+    assert parts[0][0] == start and parts[-1][1] == end
+    assert all(a <= b for a, b in parts)
+    assert all(
+        date.fromordinal(b.toordinal() + 1) == c for (_, b), (c, _) in zip(parts, parts[1:], strict=False)
+    )
+
+
+def test_records_crowded_on_two_days_are_split_down_to_single_days() -> None:
+    day1, day2 = date(2023, 5, 8), date(2023, 5, 9)
+    articles = make_articles(6_000, start=day1, end=day1) + make_articles(
+        6_000, first_pmid=20_000_000, start=day2, end=day2
+    )
+    spread = make_articles(500, first_pmid=30_000_000, start=date(2000, 1, 1), end=date(2023, 12, 31))
+    with EutilsServer(articles + spread) as server, EutilsClient(settings(server)) as client:
+        outcome = client.search_pmids("x", mindate=None, maxdate=date(2024, 1, 1))
+    assert len(outcome.pmids) == len(set(outcome.pmids)) == 12_500 == outcome.count
+    assert (day1, day1, 6_000 + sum(a.entrez_date == day1 for a in spread)) in outcome.slices
+    assert not [w for w in outcome.warnings if w.kind == "HarvestMismatch"]
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.tuples(st.text(max_size=12), st.text(max_size=12)).map(
+            lambda t: (
+                f"<eSearchResult><Count>{t[0]}</Count><IdList><Id>{t[1]}</Id></IdList></eSearchResult>".encode()
+            )
+        ),
+    )
+)
+def test_parse_esearch_fails_only_with_xml_or_eutils_errors(data: bytes) -> None:
+    with contextlib.suppress(etree.XMLSyntaxError, EutilsError):
+        page = parse_esearch(data)
+        assert page.count >= 0 and all(i.isdigit() for i in page.ids)
+
+
+def test_search_by_revision_date_finds_revised_records(small_server: EutilsServer) -> None:
+    articles = {a.pmid: a for a in make_articles(600, start=date(2020, 1, 1), end=date(2024, 12, 31))}
+    for pmid in ("10000000", "10000001", "10000002"):  # entered Jan 2020; revised twice -> mid 2020
+        small_server.revise(pmid)
+        articles[pmid] = small_server.revise(pmid)
+    lo, hi = date(2020, 4, 25), date(2020, 6, 30)
+    expected = {p for p, a in articles.items() if lo <= a.date_revised <= hi}
+    with EutilsClient(settings(small_server)) as client:
+        outcome = client.search_pmids("x", mindate=lo, maxdate=hi, datetype="mdat")
+    assert {"10000000", "10000001", "10000002"} <= expected
+    assert set(outcome.pmids) == expected
+    assert all(r.params["datetype"] == "mdat" for r in small_server.requests)

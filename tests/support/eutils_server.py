@@ -12,18 +12,23 @@ For tests and benchmarks only.
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +39,7 @@ from tests.support.pubmed_builder import (
     efetch_error_xml,
     esearch_error_xml,
     esearch_xml,
+    make_articles,
 )
 
 PUBMED_CAP = 9_999
@@ -111,6 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
             raw.update(parse_qs(self.rfile.read(length).decode(), keep_blank_values=True))
         params = {k: v[-1] for k, v in raw.items()}
         endpoint = split.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".fcgi")
+        if endpoint == "_log":  # the request log, for a parent process (not an E-utility, not logged)
+            self._send_json([asdict(r) for r in list(app.requests)])
+            return
         fault = app.take_fault(endpoint)
         status, body = app.respond(endpoint, params, fault, arrived)
         logged = dict(params)
@@ -152,6 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_json(self, value: object) -> None:
+        body = json.dumps(value).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _close_now(self) -> None:
         self.close_connection = True
         with contextlib.suppress(OSError):  # the client may have gone already
@@ -190,7 +207,6 @@ class EutilsServer:
         self.requests: list[RequestLog] = []
         self._faults: deque[Fault] = deque()
         self._history: dict[str, _History] = {}
-        self._modified: dict[str, date] = {}  # pmid -> MDAT of its last revision
         self._recent: deque[float] = deque()
         self.add_articles(articles)
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -230,14 +246,10 @@ class EutilsServer:
                 self._rendered[a.pmid] = article_xml(a)
                 bisect.insort(self._index, (a.entrez_date.toordinal(), int(a.pmid)))
 
-    def revise(self, pmid: str, on: date | None = None) -> SyntheticArticle:
-        """Bump one article's revision (new title, later DateRevised), as an MDAT update would.
-
-        `on` is the modification date (MDAT) that `datetype=mdat` searches see; default DateRevised.
-        """
+    def revise(self, pmid: str) -> SyntheticArticle:
+        """Bump one article's revision (new title, later DateRevised), as an MDAT update would."""
         with self._lock:
             new = self._articles[pmid].revised()
-            self._modified[pmid] = on or new.date_revised
             self._articles[pmid] = new
             self._rendered[pmid] = article_xml(new)
             return new
@@ -323,14 +335,15 @@ class EutilsServer:
         if params.get("mindate") and params.get("maxdate"):
             lo = _parse_date(params["mindate"], end=False).toordinal()
             hi = _parse_date(params["maxdate"], end=True).toordinal()
-        if params.get("datetype") == "mdat":
-            with self._lock:
-                modified = {
-                    pmid: self._modified.get(pmid, a.date_revised) for pmid, a in self._articles.items()
-                }
-            found = sorted((d.toordinal(), int(p)) for p, d in modified.items() if lo <= d.toordinal() <= hi)
-        else:
-            with self._lock:
+        datetype = params.get("datetype", "edat") if params.get("mindate") else "edat"
+        with self._lock:
+            if datetype == "mdat":  # revision date: rare in tests, so a plain scan
+                found = sorted(
+                    (a.date_revised.toordinal(), int(a.pmid))
+                    for a in self._articles.values()
+                    if lo <= a.date_revised.toordinal() <= hi
+                )
+            else:  # edat (pdat is approximated by the entrez date)
                 i = bisect.bisect_left(self._index, (lo, -1))
                 j = bisect.bisect_right(self._index, (hi, 1 << 62))
                 found = self._index[i:j]
@@ -419,3 +432,74 @@ def windows_over(arrivals: Sequence[float], limit: int, width: float = 1.0) -> l
 def iter_requests(server: EutilsServer, endpoint: str) -> Iterator[RequestLog]:
     """The logged requests for one endpoint."""
     return (r for r in list(server.requests) if r.endpoint == endpoint)
+
+
+@dataclass(frozen=True)
+class RemoteServer:
+    """A server running in another process (as NCBI does): its URL and its request log."""
+
+    url: str
+
+    def requests(self) -> list[RequestLog]:
+        """The requests the server has logged so far."""
+        import httpx  # a test dependency of the parent only
+
+        rows = httpx.get(f"{self.url}_log", timeout=30).json()
+        return [RequestLog(**row) for row in rows]
+
+
+@contextlib.contextmanager
+def serve_in_subprocess(
+    records: int, *, deleted: int = 0, latency: float = 0.0, enforce_rate: int | None = None
+) -> Iterator[RemoteServer]:
+    """Run `python -m tests.support.eutils_server` with a synthetic corpus; stop it on exit."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]))
+    args = [sys.executable, "-m", "tests.support.eutils_server", "--records", str(records)]
+    args += ["--deleted", str(deleted), "--latency", str(latency)]
+    args += ["--enforce-rate", str(enforce_rate)] if enforce_rate is not None else []
+    proc = subprocess.Popen(args, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"eutils test server did not start (said {url!r})")
+        yield RemoteServer(url)
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()  # the server exits when its stdin closes
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def deleted_ids(articles: Sequence[SyntheticArticle], count: int) -> set[str]:
+    """`count` PMIDs spread evenly over `articles`, to mark as deleted."""
+    if count <= 0:
+        return set()
+    step = max(1, len(articles) // count)
+    return {a.pmid for a in articles[::step][:count]}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve a synthetic corpus until stdin closes; print the base URL first."""
+    ap = argparse.ArgumentParser(description="Local fake NCBI E-utilities server")
+    ap.add_argument("--records", type=int, default=30_000)
+    ap.add_argument("--deleted", type=int, default=0)
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--enforce-rate", type=int, default=None, help="answer 429 above this many per second")
+    args = ap.parse_args(argv)
+    articles = make_articles(args.records)
+    deleted = deleted_ids(articles, args.deleted)
+    with EutilsServer(
+        articles, deleted=deleted, latency=args.latency, enforce_rate=args.enforce_rate
+    ) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,8 +5,9 @@ is retried with capped exponential backoff and full jitter on 429 (honouring Ret
 connection errors, timeouts, transient `<ERROR>`s and truncated or unparseable XML, and fails with an
 `EutilsError` that names the endpoint, the last status and the attempts, never the API key.
 `search_pmids` lists every PMID of a query however large, by splitting the entrez-date window until
-each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches from a
-background thread so the caller stores batch N while batch N+1 downloads.
+each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches on a few
+background threads (results in order) so the caller stores batch N while batch N+1 downloads;
+`fetch_search` is the WebEnv/history route for result sets under the cap, re-running an expired search.
 
 What it is not: an XML record parser (the caller passes `parse`, normally
 `lreview.sources.pubmed_xml.parse_pubmed_xml`) nor a store writer. Bio.Entrez is not used for HTTP
@@ -63,6 +64,7 @@ class EutilsSettings:
     backoff_max: float = 30.0
     batch_size: int = 250
     requests_per_second: float | None = None  # None: 10 with an api_key, else 3 (NCBI's limits)
+    max_concurrent: int | None = None  # requests in flight at once; None: rate / 2 + 1, at most 8
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 500:
@@ -78,6 +80,13 @@ class EutilsSettings:
         if self.requests_per_second is not None:
             return self.requests_per_second
         return 10.0 if self.api_key else 3.0
+
+    @property
+    def concurrency(self) -> int:
+        """Requests in flight at once: enough to use the rate when each answer takes ~0.5 s."""
+        if self.max_concurrent is not None:
+            return max(1, self.max_concurrent)
+        return min(int(self.rate / 2) + 1, 8)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> EutilsSettings:
@@ -135,7 +144,7 @@ class FetchedBatch:
     missing: tuple[str, ...]  # deleted / withdrawn / unknown: reported once, not re-requested forever
 
 
-class _Retry(Exception):
+class _Retry(EutilsError):
     """A transient in-band failure (an `<ERROR>` NCBI sends now and then): retry the request."""
 
 
@@ -175,9 +184,13 @@ def parse_esearch(data: bytes) -> SearchPage:
         el = root.find(tag)
         return () if el is None else tuple(SearchMessage(c.tag, (c.text or "").strip()) for c in el)
 
+    ids = tuple((i.text or "").strip() for i in root.iterfind("IdList/Id"))
+    numbers = (count_text.strip(), (root.findtext("RetStart") or "0").strip(), *ids)
+    if not all(n.isascii() and n.isdigit() for n in numbers):
+        raise _Retry("esearch: eSearchResult with a non-numeric Count, RetStart or Id")
     return SearchPage(
         count=int(count_text),
-        ids=tuple((i.text or "").strip() for i in root.iterfind("IdList/Id")),
+        ids=ids,
         retstart=int(root.findtext("RetStart") or 0),
         webenv=root.findtext("WebEnv"),
         query_key=root.findtext("QueryKey"),
@@ -196,6 +209,13 @@ def _check_efetch(data: bytes) -> None:
     if any(p in error.lower() for p in _HISTORY_ERRORS):
         raise _HistoryExpired(f"efetch: search history expired: {error}")
     raise _Retry(f"efetch <ERROR>: {error}")
+
+
+def split_window(lo: date, hi: date, pieces: int) -> list[tuple[date, date]]:
+    """[lo, hi] cut into `pieces` consecutive inclusive windows of (nearly) equal length."""
+    first, days = lo.toordinal(), hi.toordinal() - lo.toordinal() + 1
+    cuts = [first + days * i // pieces for i in range(pieces + 1)]
+    return [(date.fromordinal(a), date.fromordinal(b - 1)) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def _pmid(record: Record) -> str:
@@ -264,6 +284,8 @@ class EutilsClient:
             if cancel is not None and cancel.is_set():
                 raise _Cancelled
             self._limiter.acquire()
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
             with self._count_lock:
                 self.requests_made += 1
             log.debug("%s attempt %d/%d %s", endpoint, attempt, attempts, shown)
@@ -335,25 +357,28 @@ class EutilsClient:
         maxdate: date | None = None,
         datetype: str = "edat",
     ) -> SearchOutcome:
-        """Every PMID matching `term` with an entrez date (or `datetype`, e.g. "mdat") in the window."""
+        """Every PMID matching `term` dated in [mindate, maxdate] (default: all to today).
+
+        `datetype` "edat" (entrez date) windows a harvest; "mdat" finds records revised since the
+        last run. Windows are split on the same date type.
+        """
         lo, hi = mindate or EARLIEST, maxdate or date.today()
         if lo > hi:
             raise EutilsError(f"esearch: mindate {lo} is after maxdate {hi}")
         root = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
-        harvest = _Harvest()
-        self._slice(term, lo, hi, root, harvest, datetype)
+        harvest = self._slices(term, lo, hi, root, datetype)
         count = root.count
         total = sum(c for _, _, c in harvest.slices)
         if total != count:  # PubMed's data moved while we sliced: ask once more for the whole window
-            count = self.esearch(
-                term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False
-            ).count
+            again = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
+            count = again.count
             if total != count:
                 harvest.note(f"whole window {lo}..{hi} counts {count} but its slices hold {total}")
-        if len(harvest.pmids) != total:
-            harvest.note(f"slices hold {total} records but {len(harvest.pmids)} unique PMIDs")
+        pmids = harvest.pmids()
+        if len(pmids) != total:
+            harvest.note(f"slices hold {total} records but {len(pmids)} unique PMIDs")
         return SearchOutcome(
-            pmids=list(harvest.pmids),
+            pmids=pmids,
             count=count,
             query_translation=root.query_translation,
             errors=root.errors,
@@ -361,33 +386,46 @@ class EutilsClient:
             slices=harvest.slices,
         )
 
-    def _slice(
-        self, term: str, lo: date, hi: date, page: SearchPage, harvest: _Harvest, datetype: str = "edat"
-    ) -> None:
-        """Collect the ids of window [lo, hi] given its esearch `page`, halving it while over the cap."""
-        if page.count <= PUBMED_CAP:
-            for tries in range(3):
-                if len(page.ids) == page.count:
-                    break
-                if tries == 2:
-                    harvest.note(f"slice {lo}..{hi} counts {page.count} but lists {len(page.ids)} ids")
-                    break
-                page = self.esearch(
-                    term, mindate=lo, maxdate=hi, datetype=datetype, retmax=PUBMED_CAP, usehistory=False
-                )
-            harvest.add(lo, hi, page)
-            return
-        if lo == hi:
-            raise EutilsError(
-                f"esearch: {page.count} records entered on {lo} match this query, more than the "
-                f"{PUBMED_CAP} PubMed lists for one search; narrow the query for that day"
-            )
-        mid = date.fromordinal(lo.toordinal() + (hi.toordinal() - lo.toordinal()) // 2)
-        # A half of a window of <= 2 caps probably fits: ask for its ids at once (saves a request).
-        retmax = PUBMED_CAP if page.count <= 2 * PUBMED_CAP else 0
-        for a, b in ((lo, mid), (date.fromordinal(mid.toordinal() + 1), hi)):
-            sub = self.esearch(term, mindate=a, maxdate=b, datetype=datetype, retmax=retmax, usehistory=False)
-            self._slice(term, a, b, sub, harvest, datetype)
+    def _slices(self, term: str, lo: date, hi: date, root: SearchPage, datetype: str) -> _Harvest:
+        """Split [lo, hi] until every window is under the cap; collect each window's ids.
+
+        Works level by level: the esearches of one level run concurrently (still within the rate
+        budget), so a slow server answer does not leave the budget unused.
+        """
+        harvest = _Harvest()
+        frontier: list[tuple[date, date, SearchPage, int]] = [(lo, hi, root, 0)]  # (.., id requests)
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="eutils-search") as pool:
+            while frontier:
+                asks: list[tuple[date, date, int, int]] = []  # (lo, hi, retmax, id requests after it)
+                for a, b, page, tries in frontier:
+                    if page.count <= PUBMED_CAP:
+                        if len(page.ids) == page.count or tries == 2:  # listed, or re-asked once
+                            if len(page.ids) != page.count:
+                                harvest.note(f"slice {a}..{b} counts {page.count} but lists {len(page.ids)}")
+                            harvest.add(a, b, page)
+                        else:
+                            asks.append((a, b, PUBMED_CAP, tries + 1))
+                        continue
+                    if a == b:
+                        raise EutilsError(
+                            f"esearch: {page.count} records entered on {a} match this query, more than "
+                            f"the {PUBMED_CAP} PubMed lists for one search; narrow the query for that day"
+                        )
+                    # Split into pieces expected to hold ~half a cap each and ask for their ids at
+                    # once: most then need no second request, and the few levels run in parallel.
+                    pieces = min(
+                        b.toordinal() - a.toordinal() + 1, 32, max(2, -(-2 * page.count // PUBMED_CAP))
+                    )
+                    asks += [(x, y, PUBMED_CAP, 1) for x, y in split_window(a, b, pieces)]
+
+                def ask(x: tuple[date, date, int, int]) -> SearchPage:
+                    return self.esearch(
+                        term, mindate=x[0], maxdate=x[1], datetype=datetype, retmax=x[2], usehistory=False
+                    )
+
+                pages = list(pool.map(ask, asks))
+                frontier = [(a, b, page, t) for (a, b, _, t), page in zip(asks, pages, strict=True)]
+        return harvest
 
     # -- efetch ------------------------------------------------------------------------------------
     def _efetch(
@@ -428,13 +466,13 @@ class EutilsClient:
         parse: Callable[[bytes], Sequence[Record]],
         *,
         prefetch: int = 4,
-        workers: int = 3,
+        workers: int | None = None,
     ) -> Iterator[FetchedBatch]:
         """Batches of parsed records for `pmids`, in order, downloaded ahead by background threads.
 
-        Up to `prefetch` batches are downloaded and parsed ahead of the consumer by `workers`
-        threads, all drawing on the one rate budget: with several requests in flight, a slow
-        server answer or a long parse does not leave the budget unused.
+        Up to max(`prefetch`, 2 * `workers`) batches are downloaded and parsed ahead of the consumer
+        by `workers` threads (default `settings.concurrency`), all drawing on the one rate budget:
+        with several requests in flight, a slow answer or a long parse leaves no budget unused.
         """
         unique = list(dict.fromkeys(pmids))
         size = self.settings.batch_size
@@ -443,7 +481,8 @@ class EutilsClient:
         def task(requested: tuple[str, ...]) -> Callable[[threading.Event], FetchedBatch]:
             return lambda cancel: self._fetch_ids(requested, parse, cancel)
 
-        return _in_pool([task(b) for b in batches], workers=workers, prefetch=prefetch)
+        n = workers if workers is not None else self.settings.concurrency
+        return _in_pool([task(b) for b in batches], workers=n, prefetch=prefetch)
 
     def fetch_search(
         self,
@@ -504,13 +543,21 @@ class EutilsClient:
 class _Harvest:
     """What `search_pmids` has collected so far."""
 
-    pmids: dict[str, None] = field(default_factory=dict)  # an ordered set
-    slices: list[tuple[date, date, int]] = field(default_factory=list)
+    found: list[tuple[date, date, SearchPage]] = field(default_factory=list)
     notes: list[SearchMessage] = field(default_factory=list)
 
+    @property
+    def slices(self) -> list[tuple[date, date, int]]:
+        """(first day, last day, count) of each window, newest first."""
+        return [(a, b, page.count) for a, b, page in sorted(self.found, key=lambda f: f[0], reverse=True)]
+
     def add(self, lo: date, hi: date, page: SearchPage) -> None:
-        self.slices.append((lo, hi, page.count))
-        self.pmids.update(dict.fromkeys(page.ids))
+        self.found.append((lo, hi, page))
+
+    def pmids(self) -> list[str]:
+        """Unique PMIDs, newest window first, each window in PubMed's order."""
+        ordered = sorted(self.found, key=lambda f: f[0], reverse=True)
+        return list(dict.fromkeys(pmid for _, _, page in ordered for pmid in page.ids))
 
     def note(self, text: str) -> None:
         log.warning("esearch: %s", text)
@@ -533,7 +580,7 @@ def _in_pool(tasks: Sequence[Callable[[threading.Event], T]], *, workers: int, p
         pending: deque[Future[T]] = deque()
         todo = iter(tasks)
         try:
-            for t in itertools.islice(todo, max(prefetch, workers, 1)):
+            for t in itertools.islice(todo, max(prefetch, 2 * workers, 1)):
                 pending.append(pool.submit(t, cancel))
             while pending:
                 result = pending.popleft().result()

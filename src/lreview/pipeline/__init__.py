@@ -1,0 +1,51 @@
+"""The steps a flow runs, each one call: harvest, import, ingest, refresh, status.
+
+Each step opens the review's store, does one idempotent piece of work and returns a small summary
+value that the CLI prints and the Prefect flows publish.
+"""
+
+from lreview.pipeline.common import open_store, output_path, table
+from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
+from lreview.pipeline.harvest import (
+    HarvestSummary,
+    find_search,
+    harvest,
+    harvest_search,
+    harvest_window,
+    pubmed_client,
+    refresh_lock,
+)
+from lreview.pipeline.imports import (
+    FileResult,
+    ImportSummary,
+    import_dropped_files,
+    import_files,
+    import_folders,
+)
+from lreview.pipeline.refresh import RefreshSummary, refresh
+from lreview.pipeline.status import StatusReport, status
+
+__all__ = [
+    "FileResult",
+    "HarvestSummary",
+    "ImportSummary",
+    "IngestSummary",
+    "RefreshSummary",
+    "StatusReport",
+    "find_search",
+    "harvest",
+    "harvest_search",
+    "harvest_window",
+    "import_dropped_files",
+    "import_files",
+    "import_folders",
+    "ingest_decisions",
+    "open_store",
+    "output_path",
+    "pubmed_client",
+    "read_decisions_csv",
+    "refresh",
+    "refresh_lock",
+    "status",
+    "table",
+]

@@ -1,0 +1,62 @@
+"""One refresh of a review: harvest every search, import dropped files, under the review's lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from lreview.config import ReviewConfig
+from lreview.pipeline.common import open_store, table
+from lreview.pipeline.harvest import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
+from lreview.pipeline.imports import FileResult, import_folders
+from lreview.sources.eutils import EutilsClient
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """What one refresh of a review did, one row per search."""
+
+    review_id: str
+    harvests: tuple[HarvestSummary, ...] = ()
+    imports: tuple[FileResult, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Files that could not be imported (nothing was taken from them)."""
+        return tuple(f"{f.path}: {f.message}" for f in self.imports if f.status == "failed")
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [h.row() for h in self.harvests]
+
+    def format(self) -> str:
+        lines = [f"refresh of review {self.review_id}", table(self.rows())]
+        for h in self.harvests:
+            if h.query_translation:
+                lines.append(f"{h.search}: PubMed searched {h.query_translation}")
+        if self.imports:
+            lines += ["imported files:", table([f.row() for f in self.imports])]
+        return "\n".join([*lines, *self.notes])
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def refresh(
+    config: ReviewConfig,
+    searches: Sequence[str] | None = None,
+    today: date | None = None,
+    client: EutilsClient | None = None,
+) -> RefreshSummary:
+    """Harvest every (or the named) PubMed search of the review, holding the review's refresh lock."""
+    names = list(searches) if searches else [s.name for s in config.searches]
+    for name in names:
+        find_search(config, name)
+    client = client or pubmed_client(config)
+    with client, open_store(config) as store, refresh_lock(config, store):
+        store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
+        harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
+        imported = import_folders(config, store)
+    return RefreshSummary(config.review_id, harvests, imported.files)

@@ -105,3 +105,9 @@ def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_seed_includes_must_name_pmid_or_doi() -> None:
+    data = ldn_data()
+    data["ranking"]["seed_includes"] = ["PMID:123", "pubmed 456"]
+    assert "ranking.seed_includes: 'pubmed 456' is not 'PMID:<number>' or 'DOI:<doi>'" in error_for(data)

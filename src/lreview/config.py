@@ -98,6 +98,15 @@ class Ranking(_Strict):
     seed_includes: list[NonEmpty] = []  # known includes: "PMID:123" or "DOI:10.1000/x"
     seed: int = 0
 
+    @field_validator("seed_includes")
+    @classmethod
+    def _seed_form(cls, value: list[str]) -> list[str]:
+        for item in value:
+            kind, sep, rest = item.partition(":")
+            if not sep or kind.strip().upper() not in ("PMID", "DOI") or not rest.strip():
+                raise ValueError(f"{item!r} is not 'PMID:<number>' or 'DOI:<doi>'")
+        return value
+
 
 class Screening(_Strict):
     """How screening batches are emitted: single or dual (blinded) screening."""

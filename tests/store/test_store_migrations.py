@@ -69,7 +69,12 @@ def _build_version_1_store(url: str, record: Record) -> None:
                 "INSERT INTO raw_records (review_id, source, source_id, run_id, content_hash, data,"
                 " fetched_at) VALUES ('ldn', 'PubMed', :sid, 1, :hash, :data, :ts)"
             ),
-            {"sid": record.source_id, "hash": content_hash(record), "data": json.dumps(record.to_dict()), "ts": ts},
+            {
+                "sid": record.source_id,
+                "hash": content_hash(record),
+                "data": json.dumps(record.to_dict()),
+                "ts": ts,
+            },
         )
         conn.exec_driver_sql(
             "INSERT INTO records (review_id, source, source_id, pmid, title, year, current_raw_id,"
@@ -88,16 +93,24 @@ def test_version_1_store_is_upgraded_in_place_keeping_its_rows(store_url: str) -
     _build_version_1_store(store_url, record)
     with Store.open(store_url) as store:
         assert store.schema_version() == CURRENT_VERSION
-        assert [(s.id, s.record, s.missing_from_source) for s in store.iter_records("ldn")] == [(1, record, False)]
-        assert [(d.record_id, d.decision, d.reviewer) for d in store.decisions("ldn")] == [(1, "include", "alice")]
+        assert [(s.id, s.record, s.missing_from_source) for s in store.iter_records("ldn")] == [
+            (1, record, False)
+        ]
+        assert [(d.record_id, d.decision, d.reviewer) for d in store.decisions("ldn")] == [
+            (1, "include", "alice")
+        ]
         last = store.last_successful_run("ldn", "main")
         assert last is not None and last.tool_version == "0.0.1"
         # the upgraded store takes new rows in old and new tables alike
         run = store.start_run("ldn", "main", "naltrexone")
-        counts = store.store_records("ldn", "PubMed", [pubmed_record(31, title="Revised"), pubmed_record(32)], run_id=run)
+        counts = store.store_records(
+            "ldn", "PubMed", [pubmed_record(31, title="Revised"), pubmed_record(32)], run_id=run
+        )
         assert (counts.new, counts.updated) == (1, 1)
         store.mark_missing(run, "ldn", ["31"])
-        model_run = store.add_model_run("ldn", model="nb", model_version="1", params={}, seed=1, n_train=1, n_included=1)
+        model_run = store.add_model_run(
+            "ldn", model="nb", model_version="1", params={}, seed=1, n_train=1, n_included=1
+        )
         store.save_ranking(model_run, {1: 0.9, 2: 0.1})
         store.append_decisions("ldn", [Decision(2, "title_abstract", "exclude", "bob")])
     with Store.open(store_url) as again:  # opening a current store changes nothing
@@ -111,7 +124,10 @@ def test_store_newer_than_the_code_is_refused(store_url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE schema_version SET version = {CURRENT_VERSION + 3}")
     engine.dispose()
-    with pytest.raises(StoreError, match=rf"has schema version {CURRENT_VERSION + 3}, this lreview supports up to {CURRENT_VERSION}"):
+    with pytest.raises(
+        StoreError,
+        match=rf"has schema version {CURRENT_VERSION + 3}, this lreview supports up to {CURRENT_VERSION}",
+    ):
         Store.open(store_url)
 
 
@@ -132,6 +148,8 @@ def test_bad_url_is_a_one_line_store_error() -> None:
 
 def test_unreachable_server_is_a_store_error_naming_the_url() -> None:
     url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
-    with pytest.raises(StoreError, match=r"cannot open store at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/none") as info:
+    with pytest.raises(
+        StoreError, match=r"cannot open store at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/none"
+    ) as info:
         Store.open(url)
     assert "\n" not in str(info.value) and "secret" not in str(info.value)

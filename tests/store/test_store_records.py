@@ -74,9 +74,7 @@ def test_iter_records_pages_through_all_records_in_id_order(store: Store) -> Non
     store.store_records("ldn", "PubMed", [pubmed_record(n) for n in range(1, 24)])
     ids = [s.id for s in store.iter_records("ldn", batch_size=5)]
     assert len(ids) == 23 and ids == sorted(ids)
-    assert [s.record.pmid for s in store.iter_records("ldn", batch_size=23)] == [
-        str(n) for n in range(1, 24)
-    ]
+    assert [s.record.pmid for s in store.iter_records("ldn", batch_size=23)] == [str(n) for n in range(1, 24)]
 
 
 def test_missing_records_are_logged_per_run_and_flagged_until_seen_again(store: Store) -> None:
@@ -95,7 +93,9 @@ def test_missing_records_are_logged_per_run_and_flagged_until_seen_again(store: 
 def test_big_batch_is_stored_with_chunked_queries(store: Store) -> None:
     batch = [pubmed_record(n) for n in range(1, 1302)]
     assert store.store_records("ldn", "PubMed", batch).new == 1301
-    revised = [pubmed_record(n, date_revised="2024-01-01") if n % 2 else pubmed_record(n) for n in range(1, 1302)]
+    revised = [
+        pubmed_record(n, date_revised="2024-01-01") if n % 2 else pubmed_record(n) for n in range(1, 1302)
+    ]
     assert store.store_records("ldn", "PubMed", revised) == UpsertCounts(new=0, updated=651, unchanged=650)
     assert store.count_records("ldn") == 1301
 

@@ -34,9 +34,7 @@ def create_engine(url: str) -> Engine:
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
-    )
+    engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_conn: Any, _record: Any) -> None:

@@ -108,9 +108,7 @@ raw_records = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("data", Json, nullable=False),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint(
-        "review_id", "source", "source_id", "content_hash", name="uq_raw_records_content"
-    ),
+    sa.UniqueConstraint("review_id", "source", "source_id", "content_hash", name="uq_raw_records_content"),
 )
 
 records = sa.Table(

@@ -322,14 +322,19 @@ class Store(DecisionLog, Analyses):
                     f"{path}: same content as {earlier.path}, imported into review {review_id} "
                     f"on {earlier.imported_at:%Y-%m-%d %H:%M} UTC"
                 )
-            values = {
-                "review_id": review_id,
-                "source": source,
-                "path": path,
-                "sha256": sha256,
-                "n_records": len(batch),
-                "imported_at": now,
-            }
-            file_id = int(conn.execute(sa.insert(import_files).returning(import_files.c.id), values).scalar_one())
-            counts = upsert_records(conn, review_id, source, batch, run_id=None, import_file_id=file_id, now=now)
-        return FileImport(id=file_id, **values), counts  # type: ignore[arg-type]
+            row = conn.execute(
+                sa.insert(import_files).returning(import_files.c.id),
+                {
+                    "review_id": review_id,
+                    "source": source,
+                    "path": path,
+                    "sha256": sha256,
+                    "n_records": len(batch),
+                    "imported_at": now,
+                },
+            )
+            imported = FileImport(int(row.scalar_one()), review_id, source, path, sha256, len(batch), now)
+            counts = upsert_records(
+                conn, review_id, source, batch, run_id=None, import_file_id=imported.id, now=now
+            )
+        return imported, counts

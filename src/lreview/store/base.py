@@ -41,9 +41,9 @@ def create_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # the driver's own BEGIN handling off: we emit BEGIN below
         cursor = dbapi_conn.cursor()
         for pragma in (
+            f"busy_timeout={BUSY_TIMEOUT_S * 1000}",  # first: switching to WAL may wait for a writer
             "journal_mode=WAL",
             "foreign_keys=ON",
-            f"busy_timeout={BUSY_TIMEOUT_S * 1000}",
             "synchronous=NORMAL",
         ):
             cursor.execute(f"PRAGMA {pragma}")

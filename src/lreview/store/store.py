@@ -209,14 +209,20 @@ class Store(DecisionLog, Analyses):
         """Log ids the search listed but the fetch did not return (deleted/withdrawn); flag stored ones."""
         unique = sorted(set(source_ids))
         with self._write(f"marking {len(unique)} missing records of run {run_id}") as conn:
-            if unique:
+            logged = set(
                 conn.execute(
-                    sa.insert(missing_records),
-                    [
-                        {"run_id": run_id, "source": source, "source_id": sid, "review_id": review_id}
-                        for sid in unique
-                    ],
-                )
+                    sa.select(missing_records.c.source_id).where(
+                        missing_records.c.run_id == run_id, missing_records.c.source == source
+                    )
+                ).scalars()
+            )
+            rows = [
+                {"run_id": run_id, "source": source, "source_id": sid, "review_id": review_id}
+                for sid in unique
+                if sid not in logged
+            ]
+            if rows:
+                conn.execute(sa.insert(missing_records), rows)
             for part in chunks(unique):
                 conn.execute(
                     sa.update(records)

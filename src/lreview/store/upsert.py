@@ -137,11 +137,15 @@ def upsert_records(
             }
             for sid in to_append
         ]
-        inserted = conn.execute(
-            sa.insert(raw_records).returning(raw_records.c.id, sort_by_parameter_order=True), rows
+        # executemany, then read the ids back: INSERT .. RETURNING in parameter order would make
+        # SQLAlchemy send SQLite one INSERT per row
+        conn.execute(sa.insert(raw_records), rows)
+        wanted = {(sid, items[sid].hash) for sid in to_append}
+        raw_ids.update(
+            (key, raw_id)
+            for key, raw_id in _known_raw(conn, review_id, source, to_append).items()
+            if key in wanted
         )
-        for sid, raw_id in zip(to_append, inserted.scalars(), strict=True):
-            raw_ids[(sid, items[sid].hash)] = raw_id
 
     def columns(sid: str) -> dict[str, Any]:
         record = items[sid].record

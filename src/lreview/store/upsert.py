@@ -137,15 +137,11 @@ def upsert_records(
             }
             for sid in to_append
         ]
-        # executemany, then read the ids back: INSERT .. RETURNING in parameter order would make
-        # SQLAlchemy send SQLite one INSERT per row
-        conn.execute(sa.insert(raw_records), rows)
-        wanted = {(sid, items[sid].hash) for sid in to_append}
-        raw_ids.update(
-            (key, raw_id)
-            for key, raw_id in _known_raw(conn, review_id, source, to_append).items()
-            if key in wanted
-        )
+        # RETURNING the key with the id: rows may come back in any order, so SQLAlchemy can send
+        # multi-row INSERTs (asking for parameter order would make it send SQLite one row at a time)
+        returning = (raw_records.c.source_id, raw_records.c.content_hash, raw_records.c.id)
+        for sid, digest, raw_id in conn.execute(sa.insert(raw_records).returning(*returning), rows):
+            raw_ids[(sid, digest)] = raw_id
 
     def columns(sid: str) -> dict[str, Any]:
         record = items[sid].record

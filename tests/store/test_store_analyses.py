@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.store import Store

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.store import Decision, Store

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record

@@ -144,3 +144,14 @@ def test_concurrent_writers_and_readers_wait_for_each_other_instead_of_failing(s
     assert failures == []
     with Store.open(store_url) as store:
         assert [store.count_records(f"review-{k}") for k in range(3)] == [400, 400, 400]
+
+
+def test_get_records_returns_current_versions_of_the_asked_ids_only(store: Store) -> None:
+    store.store_records("ldn", "PubMed", [pubmed_record(n) for n in range(1, 6)])
+    store.store_records("other", "PubMed", [pubmed_record(9)])
+    ids = {s.record.pmid: s.id for s in store.iter_records("ldn")}
+    store.store_records("ldn", "PubMed", [pubmed_record(2, title="Revised")])
+    other_id = next(store.iter_records("other")).id
+    found = store.get_records("ldn", [ids["2"], ids["4"], other_id, 10**6])
+    assert set(found) == {ids["2"], ids["4"]}
+    assert found[ids["2"]].record.title == "Revised"

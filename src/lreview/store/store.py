@@ -146,6 +146,20 @@ class Store(SearchRuns, DecisionLog, Analyses):
                 return
             last_id = page[-1][0]
 
+    def get_records(self, review_id: str, record_ids: Sequence[int]) -> dict[int, StoredRecord]:
+        """The current version of the given records (e.g. a screening batch), by id; unknown ids absent."""
+        found: dict[int, StoredRecord] = {}
+        with self._read("reading records by id") as conn:
+            for part in chunks(sorted(set(record_ids))):
+                query = (
+                    sa.select(records.c.id, records.c.missing_from_source, raw_records.c.data)
+                    .join(raw_records, raw_records.c.id == records.c.current_raw_id)
+                    .where(records.c.review_id == review_id, records.c.id.in_(part))
+                )
+                for record_id, missing, data in conn.execute(query):
+                    found[record_id] = StoredRecord(record_id, Record.from_dict(data), bool(missing))
+        return found
+
     def raw_versions(self, review_id: str, source: str, source_id: str) -> list[Record]:
         """Every stored version of one source record, oldest first."""
         query = (

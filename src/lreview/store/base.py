@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from lreview.errors import StoreError
+from lreview.store.upsert import dump_json
 
 BUSY_TIMEOUT_S = 30
 _WRITE = "lreview_write"
@@ -33,11 +34,15 @@ def create_engine(url: str) -> Engine:
         # psycopg 3 prepares a statement after 5 runs and PostgreSQL then reuses a generic plan, which
         # for `source_id IN (250 ids)` on a freshly filled table scans the whole review (100x slower).
         args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=args)
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=args, json_serializer=dump_json)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
+    engine = sa.create_engine(
+        parsed,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+        json_serializer=dump_json,
+    )
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_conn: Any, _record: Any) -> None:

@@ -153,3 +153,28 @@ def test_unreachable_server_is_a_store_error_naming_the_url() -> None:
     ) as info:
         Store.open(url)
     assert "\n" not in str(info.value) and "secret" not in str(info.value)
+
+
+def test_processes_opening_a_new_store_at_once_create_it_once(store_url: str) -> None:
+    import threading
+
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            Store.open(store_url).close()
+        except BaseException as exc:  # collected and checked in the test thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all() == [CURRENT_VERSION]
+    engine.dispose()

@@ -58,8 +58,11 @@ def harvest(store: Store, n: int, batch: int, revise_every: int = 0) -> float:
 
 def bench(label: str, url: str, n: int, batch: int) -> None:
     with Store.open(url) as store:
-        for name, revise_every in (("first harvest (all new)", 0), ("same again (unchanged)", 0),
-                                   ("every 10th revised", 10)):
+        for name, revise_every in (
+            ("first harvest (all new)", 0),
+            ("same again (unchanged)", 0),
+            ("every 10th revised", 10),
+        ):
             rate = harvest(store, n, batch, revise_every)
             print(f"{label:10} {name:26} {n} records, batch {batch}: {rate:8.0f} records/s", flush=True)
         assert store.count_records("bench") == n

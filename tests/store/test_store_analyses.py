@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.store import Store
@@ -44,7 +44,9 @@ def test_deciding_an_unknown_pair_or_with_a_bad_status_fails(store: Store) -> No
 def test_latest_ranking_is_the_last_model_run_best_first(store: Store) -> None:
     a, b, c = _ids(store, 3)
     assert store.latest_ranking("ldn") is None
-    first = store.add_model_run("ldn", model="nb", model_version="1", params={"alpha": 1}, seed=1, n_train=2, n_included=1)
+    first = store.add_model_run(
+        "ldn", model="nb", model_version="1", params={"alpha": 1}, seed=1, n_train=2, n_included=1
+    )
     store.save_ranking(first, {a: 0.2, b: 0.9, c: 0.5})
     second = store.add_model_run(
         "ldn", model="logistic", model_version="2", params={"C": 0.5}, seed=7, n_train=3, n_included=1

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.store import Decision, Store
@@ -80,10 +82,10 @@ def test_decisions_without_a_source_file_are_never_deduplicated(store: Store) ->
         ({"row_key": None}, "give both source_hash and row_key, or neither"),
     ],
 )
-def test_bad_decision_rejects_the_whole_batch(store: Store, change: dict[str, object], message: str) -> None:
+def test_bad_decision_rejects_the_whole_batch(store: Store, change: dict[str, Any], message: str) -> None:
     ids = _record_ids(store, 2)
     good, bad = _from_workbook(ids, "f1" * 32)
-    bad = Decision(**{**{f: getattr(bad, f) for f in Decision.__slots__}, **change})  # type: ignore[attr-defined]
+    bad = dataclasses.replace(bad, **change)
     with pytest.raises(StoreError, match=message):
         store.append_decisions("ldn", [good, bad])
     assert store.decisions("ldn") == []
@@ -91,7 +93,10 @@ def test_bad_decision_rejects_the_whole_batch(store: Store, change: dict[str, ob
 
 def test_decision_for_an_unknown_record_rejects_the_whole_batch(store: Store) -> None:
     ids = _record_ids(store, 1)
-    batch = [Decision(ids[0], "title_abstract", "include", "alice"), Decision(987654, "title_abstract", "include", "alice")]
+    batch = [
+        Decision(ids[0], "title_abstract", "include", "alice"),
+        Decision(987654, "title_abstract", "include", "alice"),
+    ]
     with pytest.raises(StoreError, match="nothing written"):
         store.append_decisions("ldn", batch)
     assert store.decisions("ldn") == []

@@ -32,9 +32,9 @@ def test_second_refresh_of_a_review_is_refused_while_first_runs(store_url: str) 
     try:
         assert inside.wait(10)
         with Store.open(store_url) as store:
-            with pytest.raises(StoreError, match=r"refresh of review ldn is already running \(holder worker-1, since 20"):
-                with store.lock("refresh:ldn", holder="worker-2"):
-                    pytest.fail("lock taken twice")
+            held = r"refresh of review ldn is already running \(holder worker-1, since 20"
+            with pytest.raises(StoreError, match=held), store.lock("refresh:ldn", holder="worker-2"):
+                pytest.fail("lock taken twice")
             with store.lock("refresh:other-review", holder="worker-2"):
                 pass  # other reviews are not blocked
     finally:
@@ -81,13 +81,20 @@ def test_lock_held_by_another_process_is_refused_until_it_exits(store_url: str) 
         "    print('locked', flush=True)\n    sys.stdin.readline()\n"
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": SRC}
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": SRC},
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "locked"
-        with Store.open(store_url) as store, pytest.raises(StoreError, match="holder other-process"):
-            with store.lock("refresh:ldn"):
-                pass
+        with (
+            Store.open(store_url) as store,
+            pytest.raises(StoreError, match="holder other-process"),
+            store.lock("refresh:ldn"),
+        ):
+            pass
     finally:
         child.communicate("\n", timeout=20)
     assert child.returncode == 0
@@ -100,11 +107,15 @@ def test_stale_lock_of_a_dead_holder_is_broken(store_url: str) -> None:
         long_ago = datetime.now(UTC) - timedelta(hours=3)
         with store._write("plant a dead lock") as conn:
             conn.execute(
-                sa.insert(locks).values(name="refresh:ldn", holder="dead:1", acquired_at=long_ago, heartbeat_at=long_ago)
+                sa.insert(locks).values(
+                    name="refresh:ldn", holder="dead:1", acquired_at=long_ago, heartbeat_at=long_ago
+                )
             )
-        with store.lock("refresh:ldn", holder="alive", stale_after=timedelta(hours=1)):
-            with store._read("read lock") as conn:
-                assert conn.execute(sa.select(locks.c.holder)).scalar_one() == "alive"
+        with (
+            store.lock("refresh:ldn", holder="alive", stale_after=timedelta(hours=1)),
+            store._read("read lock") as conn,
+        ):
+            assert conn.execute(sa.select(locks.c.holder)).scalar_one() == "alive"
         with store._read("read lock") as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(locks)).scalar_one() == 0
 
@@ -113,5 +124,8 @@ def test_heartbeat_keeps_a_long_held_lock_from_going_stale(store_url: str) -> No
     stale_after = timedelta(seconds=0.6)
     with Store.open(store_url) as store, store.lock("refresh:ldn", holder="slow", stale_after=stale_after):
         time.sleep(1.5)
-        with pytest.raises(StoreError, match="holder slow"), store.lock("refresh:ldn", stale_after=stale_after):
+        with (
+            pytest.raises(StoreError, match="holder slow"),
+            store.lock("refresh:ldn", stale_after=stale_after),
+        ):
             pass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record
@@ -35,13 +35,13 @@ def _version_1_ddl(dialect: str) -> list[str]:
             source VARCHAR(100) NOT NULL, source_id VARCHAR(200) NOT NULL,
             run_id INTEGER REFERENCES search_runs (id), import_file_id INTEGER REFERENCES import_files (id),
             content_hash VARCHAR(64) NOT NULL, data {js} NOT NULL, fetched_at TIMESTAMP NOT NULL,
-            UNIQUE (review_id, source, source_id, content_hash))""",
+            UNIQUE (source_id, source, review_id, content_hash))""",
         f"""CREATE TABLE records (id {pk}, review_id VARCHAR(100) NOT NULL, source VARCHAR(100) NOT NULL,
             source_id VARCHAR(200) NOT NULL, pmid VARCHAR(20), doi VARCHAR(300), title TEXT NOT NULL,
             year INTEGER, current_raw_id INTEGER NOT NULL REFERENCES raw_records (id),
             first_seen_run INTEGER REFERENCES search_runs (id),
             last_seen_run INTEGER REFERENCES search_runs (id), first_seen_at TIMESTAMP NOT NULL,
-            updated_at TIMESTAMP NOT NULL, UNIQUE (review_id, source, source_id))""",
+            updated_at TIMESTAMP NOT NULL, UNIQUE (source_id, source, review_id))""",
         f"""CREATE TABLE decisions (id {pk}, review_id VARCHAR(100) NOT NULL,
             record_id INTEGER NOT NULL REFERENCES records (id), stage VARCHAR(40) NOT NULL,
             decision VARCHAR(40) NOT NULL, reviewer VARCHAR(200) NOT NULL, reason TEXT NOT NULL,
@@ -69,7 +69,12 @@ def _build_version_1_store(url: str, record: Record) -> None:
                 "INSERT INTO raw_records (review_id, source, source_id, run_id, content_hash, data,"
                 " fetched_at) VALUES ('ldn', 'PubMed', :sid, 1, :hash, :data, :ts)"
             ),
-            {"sid": record.source_id, "hash": content_hash(record), "data": json.dumps(record.to_dict()), "ts": ts},
+            {
+                "sid": record.source_id,
+                "hash": content_hash(record),
+                "data": json.dumps(record.to_dict()),
+                "ts": ts,
+            },
         )
         conn.exec_driver_sql(
             "INSERT INTO records (review_id, source, source_id, pmid, title, year, current_raw_id,"
@@ -88,16 +93,24 @@ def test_version_1_store_is_upgraded_in_place_keeping_its_rows(store_url: str) -
     _build_version_1_store(store_url, record)
     with Store.open(store_url) as store:
         assert store.schema_version() == CURRENT_VERSION
-        assert [(s.id, s.record, s.missing_from_source) for s in store.iter_records("ldn")] == [(1, record, False)]
-        assert [(d.record_id, d.decision, d.reviewer) for d in store.decisions("ldn")] == [(1, "include", "alice")]
+        assert [(s.id, s.record, s.missing_from_source) for s in store.iter_records("ldn")] == [
+            (1, record, False)
+        ]
+        assert [(d.record_id, d.decision, d.reviewer) for d in store.decisions("ldn")] == [
+            (1, "include", "alice")
+        ]
         last = store.last_successful_run("ldn", "main")
         assert last is not None and last.tool_version == "0.0.1"
         # the upgraded store takes new rows in old and new tables alike
         run = store.start_run("ldn", "main", "naltrexone")
-        counts = store.store_records("ldn", "PubMed", [pubmed_record(31, title="Revised"), pubmed_record(32)], run_id=run)
+        counts = store.store_records(
+            "ldn", "PubMed", [pubmed_record(31, title="Revised"), pubmed_record(32)], run_id=run
+        )
         assert (counts.new, counts.updated) == (1, 1)
         store.mark_missing(run, "ldn", ["31"])
-        model_run = store.add_model_run("ldn", model="nb", model_version="1", params={}, seed=1, n_train=1, n_included=1)
+        model_run = store.add_model_run(
+            "ldn", model="nb", model_version="1", params={}, seed=1, n_train=1, n_included=1
+        )
         store.save_ranking(model_run, {1: 0.9, 2: 0.1})
         store.append_decisions("ldn", [Decision(2, "title_abstract", "exclude", "bob")])
     with Store.open(store_url) as again:  # opening a current store changes nothing
@@ -111,7 +124,10 @@ def test_store_newer_than_the_code_is_refused(store_url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE schema_version SET version = {CURRENT_VERSION + 3}")
     engine.dispose()
-    with pytest.raises(StoreError, match=rf"has schema version {CURRENT_VERSION + 3}, this lreview supports up to {CURRENT_VERSION}"):
+    with pytest.raises(
+        StoreError,
+        match=rf"has schema version {CURRENT_VERSION + 3}, this lreview supports up to {CURRENT_VERSION}",
+    ):
         Store.open(store_url)
 
 
@@ -132,6 +148,33 @@ def test_bad_url_is_a_one_line_store_error() -> None:
 
 def test_unreachable_server_is_a_store_error_naming_the_url() -> None:
     url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
-    with pytest.raises(StoreError, match=r"cannot open store at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/none") as info:
+    with pytest.raises(
+        StoreError, match=r"cannot open store at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/none"
+    ) as info:
         Store.open(url)
     assert "\n" not in str(info.value) and "secret" not in str(info.value)
+
+
+def test_processes_opening_a_new_store_at_once_create_it_once(store_url: str) -> None:
+    import threading
+
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            Store.open(store_url).close()
+        except BaseException as exc:  # collected and checked in the test thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all() == [CURRENT_VERSION]
+    engine.dispose()

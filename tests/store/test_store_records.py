@@ -6,7 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record
@@ -74,15 +74,14 @@ def test_iter_records_pages_through_all_records_in_id_order(store: Store) -> Non
     store.store_records("ldn", "PubMed", [pubmed_record(n) for n in range(1, 24)])
     ids = [s.id for s in store.iter_records("ldn", batch_size=5)]
     assert len(ids) == 23 and ids == sorted(ids)
-    assert [s.record.pmid for s in store.iter_records("ldn", batch_size=23)] == [
-        str(n) for n in range(1, 24)
-    ]
+    assert [s.record.pmid for s in store.iter_records("ldn", batch_size=23)] == [str(n) for n in range(1, 24)]
 
 
 def test_missing_records_are_logged_per_run_and_flagged_until_seen_again(store: Store) -> None:
     run = store.start_run("ldn", "main", "naltrexone[tiab]")
     store.store_records("ldn", "PubMed", [pubmed_record(n) for n in (1, 2, 3)], run_id=run)
     assert store.mark_missing(run, "ldn", ["2", "404", "2"]) == 2
+    store.mark_missing(run, "ldn", ["404"])  # logging the same id again is harmless
     assert store.missing_source_ids(run) == ["2", "404"]
     assert store.count_records("ldn", include_missing=False) == 2
     flagged = {s.record.pmid for s in store.iter_records("ldn") if s.missing_from_source}
@@ -95,7 +94,9 @@ def test_missing_records_are_logged_per_run_and_flagged_until_seen_again(store: 
 def test_big_batch_is_stored_with_chunked_queries(store: Store) -> None:
     batch = [pubmed_record(n) for n in range(1, 1302)]
     assert store.store_records("ldn", "PubMed", batch).new == 1301
-    revised = [pubmed_record(n, date_revised="2024-01-01") if n % 2 else pubmed_record(n) for n in range(1, 1302)]
+    revised = [
+        pubmed_record(n, date_revised="2024-01-01") if n % 2 else pubmed_record(n) for n in range(1, 1302)
+    ]
     assert store.store_records("ldn", "PubMed", revised) == UpsertCounts(new=0, updated=651, unchanged=650)
     assert store.count_records("ldn") == 1301
 
@@ -116,3 +117,41 @@ def test_seeing_a_record_again_records_the_run_that_saw_it(store: Store) -> None
     with store._read("seen runs") as conn:
         row = conn.execute(sa.select(records.c.first_seen_run, records.c.last_seen_run)).one()
     assert tuple(row) == (first, second)
+
+
+def test_concurrent_writers_and_readers_wait_for_each_other_instead_of_failing(store_url: str) -> None:
+    import threading
+
+    Store.open(store_url).close()
+    failures: list[BaseException] = []
+
+    def harvest(review_id: str) -> None:
+        try:
+            with Store.open(store_url) as own:
+                for b in range(8):
+                    batch = [pubmed_record(n) for n in range(b * 50 + 1, (b + 1) * 50 + 1)]
+                    own.store_records(review_id, "PubMed", batch)
+                    own.store_records(review_id, "PubMed", batch[:10])  # read-then-write, no new rows
+                    sum(1 for _ in own.iter_records(review_id, batch_size=64))
+        except BaseException as exc:  # collected and re-raised in the test thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=harvest, args=(f"review-{k}",)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with Store.open(store_url) as store:
+        assert [store.count_records(f"review-{k}") for k in range(3)] == [400, 400, 400]
+
+
+def test_get_records_returns_current_versions_of_the_asked_ids_only(store: Store) -> None:
+    store.store_records("ldn", "PubMed", [pubmed_record(n) for n in range(1, 6)])
+    store.store_records("other", "PubMed", [pubmed_record(9)])
+    ids = {s.record.pmid: s.id for s in store.iter_records("ldn")}
+    store.store_records("ldn", "PubMed", [pubmed_record(2, title="Revised")])
+    other_id = next(store.iter_records("other")).id
+    found = store.get_records("ldn", [ids["2"], ids["4"], other_id, 10**6])
+    assert set(found) == {ids["2"], ids["4"]}
+    assert found[ids["2"]].record.title == "Revised"

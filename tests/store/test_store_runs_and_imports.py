@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import pubmed_record
+from store_builders import pubmed_record
 
 from lreview.errors import StoreError
 from lreview.records import Record
@@ -30,7 +30,8 @@ def test_finished_run_keeps_window_counts_translation_and_warnings(store: Store)
     )
     info = store.run(run)
     assert (info.status, info.mindate, info.maxdate) == ("succeeded", date(2024, 1, 1), date(2024, 6, 30))
-    assert (info.count_reported, info.n_fetched, info.n_new, info.n_updated, info.n_missing) == (12, 11, 10, 1, 1)
+    counts = (info.count_reported, info.n_fetched, info.n_new, info.n_updated, info.n_missing)
+    assert counts == (12, 11, 10, 1, 1)
     assert info.warnings == ("phrase not found: ldn",) and info.errors == ()
     assert info.finished_at is not None and info.finished_at >= info.started_at
 

@@ -5,6 +5,7 @@ and rankings, screening batches. Records are referred to by their store id (`Sto
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,12 +59,16 @@ class Analyses(StoreBase):
     def latest_clusters(self, review_id: str) -> list[list[int]]:
         """The clusters of the review's latest dedup run, canonical record first; [] if never run."""
         last_run = (
-            sa.select(sa.func.max(dedup_runs.c.id)).where(dedup_runs.c.review_id == review_id).scalar_subquery()
+            sa.select(sa.func.max(dedup_runs.c.id))
+            .where(dedup_runs.c.review_id == review_id)
+            .scalar_subquery()
         )
         query = (
             sa.select(cluster_members.c.cluster_id, cluster_members.c.record_id)
             .where(cluster_members.c.dedup_run_id == last_run)
-            .order_by(cluster_members.c.cluster_id, cluster_members.c.canonical.desc(), cluster_members.c.record_id)
+            .order_by(
+                cluster_members.c.cluster_id, cluster_members.c.canonical.desc(), cluster_members.c.record_id
+            )
         )
         clusters: dict[int, list[int]] = {}
         with self._read("reading clusters") as conn:
@@ -114,7 +119,7 @@ class Analyses(StoreBase):
 
     def duplicate_pairs(self, review_id: str, status: str | None = None) -> list[DuplicatePair]:
         """Possible duplicates of the review (optionally with one status), highest score first."""
-        cols = [duplicate_pairs.c[name] for name in DuplicatePair.__slots__]  # type: ignore[attr-defined]
+        cols = [duplicate_pairs.c[f.name] for f in fields(DuplicatePair)]
         query = (
             sa.select(*cols)
             .where(duplicate_pairs.c.review_id == review_id)
@@ -194,13 +199,21 @@ class Analyses(StoreBase):
             batch_id = int(
                 conn.execute(
                     sa.insert(batches).returning(batches.c.id),
-                    {"review_id": review_id, "reviewer": reviewer, "stage": stage, "created_at": datetime.now(UTC)},
+                    {
+                        "review_id": review_id,
+                        "reviewer": reviewer,
+                        "stage": stage,
+                        "created_at": datetime.now(UTC),
+                    },
                 ).scalar_one()
             )
             if record_ids:
                 conn.execute(
                     sa.insert(batch_items),
-                    [{"batch_id": batch_id, "record_id": rid, "position": i} for i, rid in enumerate(record_ids)],
+                    [
+                        {"batch_id": batch_id, "record_id": rid, "position": i}
+                        for i, rid in enumerate(record_ids)
+                    ],
                 )
         return batch_id
 

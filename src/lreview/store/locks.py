@@ -94,8 +94,11 @@ def hold(engine: Engine, name: str, holder: str, stale_after: timedelta) -> Iter
 
     def beat() -> None:
         while not stop.wait(stale_after.total_seconds() / 4):
-            if not heartbeat(engine, name, holder):
-                return
+            try:
+                if not heartbeat(engine, name, holder):
+                    return  # broken as stale by someone else: nothing left to keep alive
+            except sa.exc.SQLAlchemyError:
+                continue  # a missed beat; the next one may get through
 
     thread = threading.Thread(target=beat, name=f"lreview-lock-{name}", daemon=True)
     thread.start()

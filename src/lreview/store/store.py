@@ -1,42 +1,33 @@
 """`Store`: the record store of one or many reviews (SQLite file by default, PostgreSQL for teams).
 
-Search runs, raw and canonical records, imported files and locks are here; the decision log is in
-`decision_log.py`, dedup/ranking/batch tables in `analyses.py`. Every write method is one transaction:
-all or nothing. Nothing here loads a whole table: `iter_records` pages through it.
+Raw and canonical records, imported files and locks are here; search runs are in `search_runs.py`,
+the decision log in `decision_log.py`, dedup/ranking/batch tables in `analyses.py`. Every write
+method is one transaction: all or nothing. Nothing here loads a whole table: `iter_records` pages through it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Row
 
-from lreview import __version__
 from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import locks, migrations
 from lreview.store.analyses import Analyses
 from lreview.store.base import create_engine, one_line, safe_url
 from lreview.store.decision_log import DecisionLog
-from lreview.store.models import RUN_STATUSES, FileImport, RunInfo, StoredRecord, UpsertCounts
-from lreview.store.schema import import_files, missing_records, raw_records, records, search_runs
+from lreview.store.models import FileImport, StoredRecord, UpsertCounts
+from lreview.store.schema import import_files, missing_records, raw_records, records
+from lreview.store.search_runs import SearchRuns
 from lreview.store.upsert import chunks, upsert_records
 
 _PG_PREPARE_LOCK = 7_305_100_001  # pg_advisory_xact_lock key: one process creates/upgrades at a time
 
 
-def _run_info(row: Row[Any]) -> RunInfo:
-    values = row._asdict()
-    values["warnings"] = tuple(values["warnings"] or ())
-    values["errors"] = tuple(values["errors"] or ())
-    return RunInfo(**values)
-
-
-class Store(DecisionLog, Analyses):
+class Store(SearchRuns, DecisionLog, Analyses):
     """The record store. Open with `Store.open(url)`; use as a context manager to close it."""
 
     @classmethod
@@ -70,116 +61,6 @@ class Store(DecisionLog, Analyses):
         with locks.hold(self._engine, name, holder or locks.default_holder(), stale_after):
             yield
 
-    # ---- search runs ------------------------------------------------------------------------------
-
-    def start_run(
-        self,
-        review_id: str,
-        search_name: str,
-        query: str,
-        *,
-        source: str = "PubMed",
-        mindate: date | None = None,
-        maxdate: date | None = None,
-        tool_version: str = __version__,
-    ) -> int:
-        """Log a search run as `running`; return its id."""
-        with self._write("starting a search run") as conn:
-            row = conn.execute(
-                sa.insert(search_runs).returning(search_runs.c.id),
-                {
-                    "review_id": review_id,
-                    "search_name": search_name,
-                    "source": source,
-                    "query": query,
-                    "mindate": mindate,
-                    "maxdate": maxdate,
-                    "status": "running",
-                    "started_at": datetime.now(UTC),
-                    "warnings": [],
-                    "errors": [],
-                    "tool_version": tool_version,
-                },
-            )
-            return int(row.scalar_one())
-
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        *,
-        count_reported: int | None = None,
-        n_fetched: int | None = None,
-        n_new: int | None = None,
-        n_updated: int | None = None,
-        n_missing: int | None = None,
-        query_translation: str | None = None,
-        warnings: Sequence[str] = (),
-        errors: Sequence[str] = (),
-    ) -> None:
-        """Close a run as `succeeded` or `failed` with what it found."""
-        if status not in RUN_STATUSES[1:]:
-            raise StoreError(f"search run {run_id}: status {status!r} is not succeeded/failed")
-        with self._write(f"finishing search run {run_id}") as conn:
-            result = conn.execute(
-                sa.update(search_runs)
-                .where(search_runs.c.id == run_id)
-                .values(
-                    status=status,
-                    finished_at=datetime.now(UTC),
-                    count_reported=count_reported,
-                    n_fetched=n_fetched,
-                    n_new=n_new,
-                    n_updated=n_updated,
-                    n_missing=n_missing,
-                    query_translation=query_translation,
-                    warnings=list(warnings),
-                    errors=list(errors),
-                )
-            )
-            if result.rowcount != 1:
-                raise StoreError(f"{self.url}: no search run {run_id}")
-
-    def fail_unfinished_runs(self, review_id: str, error: str) -> int:
-        """Mark runs still `running` (their process died) as failed with `error`; return how many."""
-        with self._write("failing unfinished runs") as conn:
-            result = conn.execute(
-                sa.update(search_runs)
-                .where(search_runs.c.review_id == review_id, search_runs.c.status == "running")
-                .values(status="failed", finished_at=datetime.now(UTC), errors=[error])
-            )
-            return int(result.rowcount)
-
-    def run(self, run_id: int) -> RunInfo:
-        """One search run by id."""
-        with self._read(f"reading search run {run_id}") as conn:
-            row = conn.execute(sa.select(search_runs).where(search_runs.c.id == run_id)).one_or_none()
-        if row is None:
-            raise StoreError(f"{self.url}: no search run {run_id}")
-        return _run_info(row)
-
-    def runs(self, review_id: str) -> list[RunInfo]:
-        """All search runs of a review, oldest first."""
-        query = sa.select(search_runs).where(search_runs.c.review_id == review_id).order_by(search_runs.c.id)
-        with self._read("listing search runs") as conn:
-            return [_run_info(row) for row in conn.execute(query)]
-
-    def last_successful_run(self, review_id: str, search_name: str) -> RunInfo | None:
-        """The latest `succeeded` run of this saved search (its maxdate is where the next one starts)."""
-        query = (
-            sa.select(search_runs)
-            .where(
-                search_runs.c.review_id == review_id,
-                search_runs.c.search_name == search_name,
-                search_runs.c.status == "succeeded",
-            )
-            .order_by(search_runs.c.id.desc())
-            .limit(1)
-        )
-        with self._read("reading the last successful run") as conn:
-            row = conn.execute(query).one_or_none()
-        return None if row is None else _run_info(row)
-
     # ---- records ----------------------------------------------------------------------------------
 
     def store_records(
@@ -209,14 +90,20 @@ class Store(DecisionLog, Analyses):
         """Log ids the search listed but the fetch did not return (deleted/withdrawn); flag stored ones."""
         unique = sorted(set(source_ids))
         with self._write(f"marking {len(unique)} missing records of run {run_id}") as conn:
-            if unique:
+            logged = set(
                 conn.execute(
-                    sa.insert(missing_records),
-                    [
-                        {"run_id": run_id, "source": source, "source_id": sid, "review_id": review_id}
-                        for sid in unique
-                    ],
-                )
+                    sa.select(missing_records.c.source_id).where(
+                        missing_records.c.run_id == run_id, missing_records.c.source == source
+                    )
+                ).scalars()
+            )
+            rows = [
+                {"run_id": run_id, "source": source, "source_id": sid, "review_id": review_id}
+                for sid in unique
+                if sid not in logged
+            ]
+            if rows:
+                conn.execute(sa.insert(missing_records), rows)
             for part in chunks(unique):
                 conn.execute(
                     sa.update(records)
@@ -258,6 +145,20 @@ class Store(DecisionLog, Analyses):
             if len(page) < batch_size:
                 return
             last_id = page[-1][0]
+
+    def get_records(self, review_id: str, record_ids: Sequence[int]) -> dict[int, StoredRecord]:
+        """The current version of the given records (e.g. a screening batch), by id; unknown ids absent."""
+        found: dict[int, StoredRecord] = {}
+        with self._read("reading records by id") as conn:
+            for part in chunks(sorted(set(record_ids))):
+                query = (
+                    sa.select(records.c.id, records.c.missing_from_source, raw_records.c.data)
+                    .join(raw_records, raw_records.c.id == records.c.current_raw_id)
+                    .where(records.c.review_id == review_id, records.c.id.in_(part))
+                )
+                for record_id, missing, data in conn.execute(query):
+                    found[record_id] = StoredRecord(record_id, Record.from_dict(data), bool(missing))
+        return found
 
     def raw_versions(self, review_id: str, source: str, source_id: str) -> list[Record]:
         """Every stored version of one source record, oldest first."""
@@ -322,14 +223,19 @@ class Store(DecisionLog, Analyses):
                     f"{path}: same content as {earlier.path}, imported into review {review_id} "
                     f"on {earlier.imported_at:%Y-%m-%d %H:%M} UTC"
                 )
-            values = {
-                "review_id": review_id,
-                "source": source,
-                "path": path,
-                "sha256": sha256,
-                "n_records": len(batch),
-                "imported_at": now,
-            }
-            file_id = int(conn.execute(sa.insert(import_files).returning(import_files.c.id), values).scalar_one())
-            counts = upsert_records(conn, review_id, source, batch, run_id=None, import_file_id=file_id, now=now)
-        return FileImport(id=file_id, **values), counts  # type: ignore[arg-type]
+            row = conn.execute(
+                sa.insert(import_files).returning(import_files.c.id),
+                {
+                    "review_id": review_id,
+                    "source": source,
+                    "path": path,
+                    "sha256": sha256,
+                    "n_records": len(batch),
+                    "imported_at": now,
+                },
+            )
+            imported = FileImport(int(row.scalar_one()), review_id, source, path, sha256, len(batch), now)
+            counts = upsert_records(
+                conn, review_id, source, batch, run_id=None, import_file_id=imported.id, now=now
+            )
+        return imported, counts

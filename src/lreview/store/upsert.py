@@ -26,9 +26,20 @@ from lreview.store.schema import raw_records, records
 CHUNK = 500
 
 
-def canonical_json(data: dict[str, Any]) -> str:
+class EncodedJson(str):
+    """JSON text already encoded; the store's engine writes it to a JSON column as is."""
+
+    __slots__ = ()
+
+
+def dump_json(value: Any) -> str:
+    """The store engine's JSON serializer: encoded text passes through, anything else is dumped."""
+    return str(value) if isinstance(value, EncodedJson) else json.dumps(value)
+
+
+def canonical_json(data: dict[str, Any]) -> EncodedJson:
     """The JSON whose sha256 identifies a record's content: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return EncodedJson(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
@@ -56,7 +67,7 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 @dataclass(frozen=True, slots=True)
 class _Item:
     record: Record
-    data: dict[str, Any]
+    data: EncodedJson  # stored as hashed: encoded once
     hash: str
 
 
@@ -67,8 +78,8 @@ def _latest_per_source_id(source: str, batch: Sequence[Record]) -> dict[str, _It
             raise StoreError(
                 f"record {position} ({record.source} {record.source_id}): source is not {source!r}"
             )
-        data = record_data(record)
-        digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+        data = canonical_json(record_data(record))
+        digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
         items[record.source_id] = _Item(record, data, digest)  # a later copy in the batch wins
     return items
 
@@ -137,11 +148,11 @@ def upsert_records(
             }
             for sid in to_append
         ]
-        inserted = conn.execute(
-            sa.insert(raw_records).returning(raw_records.c.id, sort_by_parameter_order=True), rows
-        )
-        for sid, raw_id in zip(to_append, inserted.scalars(), strict=True):
-            raw_ids[(sid, items[sid].hash)] = raw_id
+        # RETURNING the key with the id: rows may come back in any order, so SQLAlchemy can send
+        # multi-row INSERTs (asking for parameter order would make it send SQLite one row at a time)
+        returning = (raw_records.c.source_id, raw_records.c.content_hash, raw_records.c.id)
+        for sid, digest, raw_id in conn.execute(sa.insert(raw_records).returning(*returning), rows):
+            raw_ids[(sid, digest)] = raw_id
 
     def columns(sid: str) -> dict[str, Any]:
         record = items[sid].record

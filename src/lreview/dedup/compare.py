@@ -1,0 +1,179 @@
+"""Pair decision: are two records the same publication (duplicate), maybe (possible), or not (distinct)?
+
+Rules, in order (the first that applies decides):
+1. Guards, "never merge": different PMIDs; different kinds (article vs erratum, retraction notice,
+   comment/reply); different part/series numbers; different numbers in otherwise equal titles;
+   years more than one apart. These pairs are also forbidden inside one cluster (see `cluster`).
+2. Same PMID, or same DOI with similar titles: duplicate.
+3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
+   page); otherwise distinct and forbidden (conference abstract vs article, companion papers).
+4. Otherwise field evidence: title similarity (rapidfuzz), authors, year, journal, volume, pages,
+   abstract. Conflicting volume or first page needs a human (possible).
+5. Preprint vs published and conference abstract vs article: "related" (option), never merged.
+Scores are in [0, 1]; the thresholds are named constants below so they can be read and tuned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+
+from lreview.dedup.keys import ARTICLE, Keys
+from lreview.dedup.normalize import journals_match
+
+DUPLICATE = "duplicate"
+POSSIBLE = "possible"
+DISTINCT = "distinct"
+RELATED = "related"
+
+TITLE_SAME = 0.95  # titles this close differ only by typing/markup
+TITLE_CLOSE = 0.90
+TITLE_LIKE = 0.80  # a human might still call these the same
+ABSTRACT_SAME = 0.90
+SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more than the title
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A pair decision with its score and the evidence, for the possible-duplicates queue and logs."""
+
+    decision: str
+    score: float
+    reasons: tuple[str, ...] = ()
+    guard: bool = False  # a "never merge" rule fired: these two must not end up in one cluster
+
+
+def title_similarity(a: Keys, b: Keys) -> float:
+    """Normalised Indel similarity of title keys; a long title that extends the other counts as 0.95."""
+    if not a.title or not b.title:
+        return 0.0
+    sim = Indel.normalized_similarity(a.title, b.title)
+    if sim < TITLE_SAME:
+        short, long = (a.title, b.title) if len(a.title) <= len(b.title) else (b.title, a.title)
+        if len(short) >= 50 and long.startswith(short):
+            return TITLE_SAME
+    return float(sim)
+
+
+def authors_agree(a: Keys, b: Keys) -> bool | None:
+    """Same first author surname (fuzzy) and most surnames shared; None when either list is empty."""
+    if not a.authors or not b.authors:
+        return None
+    if Indel.normalized_similarity(a.first_author, b.first_author) < 0.8 and not _surname_in(a, b):
+        return False
+    names_a = {s for s, _ in a.authors}
+    names_b = {s for s, _ in b.authors}
+    shared = len(names_a & names_b)
+    return shared >= 0.5 * min(len(names_a), len(names_b)) or shared >= 3
+
+
+def _surname_in(a: Keys, b: Keys) -> bool:
+    # Joined or split particles ("van der berg" vs "berg"): one first surname contains the other.
+    x, y = a.first_author.replace(" ", ""), b.first_author.replace(" ", "")
+    return bool(x) and bool(y) and (x in y or y in x)
+
+
+def _agree(x: str | int | None, y: str | int | None) -> bool | None:
+    if x in (None, "") or y in (None, ""):
+        return None
+    return x == y
+
+
+def _guard(a: Keys, b: Keys) -> str | None:
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return "different PMIDs"
+    if a.kind != b.kind:
+        return f"{a.kind} vs {b.kind}"
+    if a.parts != b.parts and (a.parts or b.parts):
+        return "different part/series numbers"
+    if a.title_numbers != b.title_numbers and a.title_numbers and b.title_numbers:
+        return "different numbers in titles"
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
+        return "years more than one apart"
+    return None
+
+
+def compare(a: Keys, b: Keys, link_related: bool = True) -> Verdict:
+    """Decide whether `a` and `b` are one publication (`link_related=False` merges preprints etc.)."""
+    verdict = _compare(a, b)
+    return _related(a, b, verdict) if link_related else verdict
+
+
+def _compare(a: Keys, b: Keys) -> Verdict:
+    title = title_similarity(a, b)
+    guard = _guard(a, b)
+    if guard is not None:
+        return Verdict(DISTINCT, title, (guard,), guard=title >= TITLE_LIKE or _same_id(a, b))
+    if a.pmid and a.pmid == b.pmid:
+        return Verdict(DUPLICATE, 1.0, ("same PMID",))
+    authors = authors_agree(a, b)
+    volume = _agree(a.volume, b.volume)
+    page = _agree(a.first_page, b.first_page)
+    year = _agree(a.year, b.year)
+    journal = journals_match(a.journal, b.journal) if a.journal and b.journal else None
+    if a.doi and a.doi == b.doi:
+        if title >= TITLE_LIKE or (title >= 0.6 and authors and year is not False):
+            return Verdict(DUPLICATE, max(title, 0.9), ("same DOI",))
+        return Verdict(POSSIBLE, title, ("same DOI, different titles",))
+    if a.doi and b.doi:
+        if title >= TITLE_SAME and authors and year and volume and page:
+            return Verdict(DUPLICATE, title, ("different DOIs, all else equal",))
+        return Verdict(DISTINCT, title, ("different DOIs",), guard=title >= TITLE_LIKE)
+    return _fields(a, b, title, authors, year, volume, page, journal)
+
+
+def _same_id(a: Keys, b: Keys) -> bool:
+    return bool((a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid))
+
+
+def _fields(
+    a: Keys,
+    b: Keys,
+    title: float,
+    authors: bool | None,
+    year: bool | None,
+    volume: bool | None,
+    page: bool | None,
+    journal: bool | None,
+) -> Verdict:
+    reasons = [f"title {title:.2f}"]
+    conflicts = [name for name, ok in (("volume", volume), ("first page", page)) if ok is False]
+    if authors is False:
+        conflicts.append("authors")
+    support = sum(1 for ok in (authors, year, volume, page, journal) if ok)
+    abstract = _abstract_similarity(a, b) if title < TITLE_SAME or conflicts else None
+    if abstract is not None:
+        reasons.append(f"abstract {abstract:.2f}")
+    reasons += [f"{name} differ" for name in conflicts]
+    short = min(len(a.title), len(b.title)) < SHORT_TITLE
+    needed = 3 if short else 2
+    if not conflicts:
+        if title >= TITLE_SAME and support >= needed:
+            return Verdict(DUPLICATE, title, tuple(reasons))
+        if title >= TITLE_CLOSE and authors and support >= needed + 1:
+            return Verdict(DUPLICATE, title, tuple(reasons))
+        if title >= TITLE_LIKE and authors and (page or (abstract or 0) >= ABSTRACT_SAME):
+            return Verdict(DUPLICATE, title, tuple(reasons))
+        if (abstract or 0) >= ABSTRACT_SAME and authors and year and support >= 3:
+            return Verdict(DUPLICATE, max(title, abstract or 0), tuple(reasons))
+    if title >= TITLE_LIKE or (abstract or 0) >= ABSTRACT_SAME:
+        return Verdict(POSSIBLE, max(title, abstract or 0), tuple(reasons))
+    return Verdict(DISTINCT, title, tuple(reasons))
+
+
+def _abstract_similarity(a: Keys, b: Keys) -> float | None:
+    if len(a.abstract) < 100 or len(b.abstract) < 100:
+        return None
+    return float(Indel.normalized_similarity(a.abstract, b.abstract))
+
+
+def _related(a: Keys, b: Keys, verdict: Verdict) -> Verdict:
+    """Preprint vs published, conference abstract vs article: related, not merged."""
+    if verdict.decision != DUPLICATE or a.kind != ARTICLE:
+        return verdict
+    if a.preprint != b.preprint:
+        return Verdict(RELATED, verdict.score, (*verdict.reasons, "preprint vs published"))
+    if a.conference != b.conference:
+        return Verdict(RELATED, verdict.score, (*verdict.reasons, "conference abstract vs article"))
+    return verdict

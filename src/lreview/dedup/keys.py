@@ -1,0 +1,126 @@
+"""Comparison keys of one Record, computed once: normalised fields plus what kind of publication it is.
+
+The kind (article, erratum, retraction notice, comment/reply) and the part/series markers feed the
+"never merge" guards in `compare`; `preprint` and `conference` feed the related-not-merged option.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lreview.dedup import normalize
+from lreview.records import Record
+
+ARTICLE = "article"
+ERRATUM = "erratum"
+RETRACTION = "retraction notice"
+COMMENT = "comment/reply"
+
+# Notice patterns are matched on the lower-cased raw title (punctuation kept): "Correction to ..." is an
+# erratum, "Correction of scoliosis ..." is not.
+_ERRATUM_RE = re.compile(
+    r"^\W*(erratum|errata|corrigendum|corrigenda|(author |publisher )?corrections?\s*(to\b|for\b|notice|:)|"
+    r"publisher'?s note)"
+)
+_RETRACTION_RE = re.compile(
+    r"^\W*(notice of retraction|retraction\s*(:|note|notice|to\b|of:|statement)|expression of concern)"
+)
+_COMMENT_RE = re.compile(
+    r"^\W*(comments? on\b|commentary on\b|commentary:|comment:|reply to\b|reply:|replies\b|response to\b|"
+    r"in response\b|in reply\b|authors?'? reply|authors?'? response|re\s*:|letter to the editor re\b)"
+)
+_RETRACTED_PREFIX_RE = re.compile(r"^\W*(retracted( article)?|withdrawn)\s+")
+_PART_RE = re.compile(
+    r"\b(part|phase|paper|series|section|study|trial|chapter|volume|report)\s+(\d+|[ivx]{1,5}|one|two|three|four)\b"
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+_PREPRINT_JOURNAL_RE = re.compile(r"\b(medrxiv|biorxiv|arxiv|ssrn|research square|preprints?|chemrxiv|psyarxiv)\b")
+_PREPRINT_DOI_PREFIXES = ("10.1101/", "10.21203/", "10.2139/", "10.48550/", "10.20944/", "10.31234/")
+_CONFERENCE_RE = re.compile(
+    r"\b(conference|congress|meeting|symposium|proceedings|abstracts|annual scientific|world congress)\b"
+)
+_CONFERENCE_TYPES = frozenset({"congress", "conference abstract", "conference paper", "meeting abstract"})
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """What `compare` needs of one record, normalised."""
+
+    title: str
+    title_words: tuple[str, ...]
+    title_numbers: tuple[str, ...]
+    parts: frozenset[int]
+    kind: str
+    doi: str | None
+    pmid: str | None
+    authors: tuple[tuple[str, str], ...]
+    year: int | None
+    journal: tuple[str, ...]
+    volume: str
+    first_page: str
+    last_page: str
+    abstract: str
+    preprint: bool
+    conference: bool
+
+    @property
+    def first_author(self) -> str:
+        """Surname of the first author, or ""."""
+        return self.authors[0][0] if self.authors else ""
+
+
+def keys_of(record: Record) -> Keys:
+    """Normalise `record` once for blocking and comparison."""
+    raw_title = normalize.title(record.title)
+    kind = _kind(record)
+    title = _RETRACTED_PREFIX_RE.sub("", raw_title) if kind == ARTICLE else raw_title
+    words = tuple(title.split())
+    first, last = normalize.pages(record.pages)
+    doi = normalize.doi(record.doi)
+    journal_text = normalize.fold(record.journal or record.journal_abbrev)
+    types = {t.lower() for t in record.publication_types}
+    return Keys(
+        title=title,
+        title_words=words,
+        title_numbers=tuple(w for w in words if w.isdigit()),
+        parts=_parts(title),
+        kind=kind,
+        doi=doi,
+        pmid=normalize.pmid(record.pmid),
+        authors=normalize.authors(record.authors),
+        year=normalize.year(record.year),
+        journal=normalize.journal(record.journal or record.journal_abbrev),
+        volume=normalize.volume(record.volume),
+        first_page=first,
+        last_page=last,
+        abstract=normalize.abstract(record.abstract),
+        preprint=bool(_PREPRINT_JOURNAL_RE.search(journal_text))
+        or (doi is not None and doi.startswith(_PREPRINT_DOI_PREFIXES))
+        or "preprint" in types,
+        conference=bool(_CONFERENCE_RE.search(journal_text)) or bool(types & _CONFERENCE_TYPES),
+    )
+
+
+def _kind(record: Record) -> str:
+    title = record.title.lower()
+    if record.is_retraction_notice or _RETRACTION_RE.match(title):
+        return RETRACTION
+    if record.is_erratum or _ERRATUM_RE.match(title):
+        return ERRATUM
+    if _COMMENT_RE.match(title) or any(t.lower() == "comment" for t in record.publication_types):
+        return COMMENT
+    return ARTICLE
+
+
+def _parts(title: str) -> frozenset[int]:
+    found: set[int] = set()
+    for _, mark in _PART_RE.findall(title):
+        if mark.isdigit():
+            found.add(int(mark))
+        elif mark in _ROMAN:
+            found.add(_ROMAN[mark])
+        elif mark in _WORDS:
+            found.add(_WORDS[mark])
+    return frozenset(found)

@@ -1,0 +1,167 @@
+"""Field normalisers for deduplication: one pure function per field, each idempotent and total.
+
+Each function turns what a database exported into a comparison key (lower-case, no markup, no
+punctuation, expanded page ranges). They never raise on odd input: an unusable value becomes the
+empty key (`""`, `None` or `()`), which the comparison treats as "missing", never as "different".
+Not for display: keys lose case, accents and punctuation.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import unquote
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_TRAILING = ".,;:)]}>'\""
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+_NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
+_SPACE_RE = re.compile(r"\s+")
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau",
+    "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "ϕ": "phi", "ϵ": "epsilon",
+}  # fmt: skip
+# Language or record-type tags some databases append to titles: "Title. [Chinese]", "[Article in German]".
+_TITLE_TAG_RE = re.compile(
+    r"\[(?:article in |in )?(?:chinese|german|french|spanish|italian|japanese|russian|portuguese|polish|"
+    r"dutch|korean|turkish|czech|hungarian|danish|swedish|norwegian|persian|hebrew|croatian|serbian|"
+    r"english abstract|review|editorial|letter)[^\]]{0,40}\]",
+    re.IGNORECASE,
+)
+_MONTHS = {
+    "jan": "1", "feb": "2", "mar": "3", "apr": "4", "may": "5", "jun": "6",
+    "jul": "7", "aug": "8", "sep": "9", "oct": "10", "nov": "11", "dec": "12",
+}  # fmt: skip
+_JOURNAL_STOP = frozenset({"of", "in", "the", "and", "for", "on", "de", "la", "le", "und", "der", "a", "an"})
+_YEAR_RE = re.compile(r"(1[5-9]\d\d|20\d\d)")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words of `text`: markup, entities, accents, Greek letters and punctuation removed."""
+    text = html.unescape(_TAG_RE.sub(" ", text))
+    text = "".join(_GREEK.get(ch, ch) for ch in text.lower())
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_ALNUM_RE.sub(" ", text.lower()).strip()
+
+
+def doi(raw: str | None) -> str | None:
+    """`10.xxxx/yyy` in lower case, from `https://doi.org/...`, `doi:...`, URL-encoded or padded forms."""
+    if not raw:
+        return None
+    text = unquote(raw.strip()).lower()
+    match = _DOI_RE.search(text)
+    if match is None:
+        return None
+    value = match.group(0).rstrip(_DOI_TRAILING)
+    return value if "/" in value and len(value.split("/", 1)[1]) > 0 else None
+
+
+def pmid(raw: str | None) -> str | None:
+    """The PMID's digits without leading zeros, or None."""
+    if not raw:
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit()).lstrip("0")
+    return digits or None
+
+
+def title(raw: str) -> str:
+    """Title key: folded words, language tags such as `[Chinese]` dropped."""
+    return fold(_TITLE_TAG_RE.sub(" ", raw))
+
+
+def author(raw: str) -> tuple[str, str]:
+    """(surname, first initial) from `Surname, F.`, `Surname FM` (PubMed), `Surname F. M.` or `First Surname`."""
+    text = raw.strip()
+    if "," in text:
+        surname, _, given = text.partition(",")
+        return fold(surname), fold(given)[:1]
+    words = text.split()
+    if not words:
+        return "", ""
+    initials = [w for w in words[1:] if _is_initials(w)]
+    if initials:
+        surname_words = [w for w in words if not _is_initials(w) or w is words[0]]
+        return fold(" ".join(surname_words)), fold(initials[0])[:1]
+    if len(words) == 1:
+        return fold(words[0]), ""
+    return fold(words[-1]), fold(words[0])[:1]
+
+
+def _is_initials(word: str) -> bool:
+    letters = word.replace(".", "").replace("-", "")
+    return 0 < len(letters) <= 3 and letters.isalpha() and letters.isupper()
+
+
+def authors(raw: tuple[str, ...] | list[str]) -> tuple[tuple[str, str], ...]:
+    """Each author as (surname, first initial); empty names dropped."""
+    keys = (author(name) for name in raw)
+    return tuple(key for key in keys if key[0])
+
+
+def journal(raw: str) -> tuple[str, ...]:
+    """Journal words without stop words, for prefix matching of full names against abbreviations."""
+    return tuple(w for w in fold(raw).split() if w not in _JOURNAL_STOP)
+
+
+def journals_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """True when one journal key abbreviates the other word by word ("curr opin lipidol" ~ full name)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if len(a) != len(b):
+        short, long = (a, b) if len(a) < len(b) else (b, a)
+        # "J Neurosurg" vs "Journal of Neurosurgery: Pediatrics" stay different; only an exact
+        # one-word concatenation ("neuroimage" vs "neuro image") is accepted.
+        return "".join(short) == "".join(long)
+    return all(x.startswith(y) or y.startswith(x) for x, y in zip(a, b, strict=True))
+
+
+def pages(raw: str) -> tuple[str, str]:
+    """(first page, last page) with the last page expanded: `123-9` → (`123`, `129`); `06-Oct` → (`6`, `10`)."""
+    text = raw.strip().lower().replace("–", "-").replace("—", "-")
+    parts = [p for p in re.split(r"\s*-+\s*", text, maxsplit=1) if p]
+    if not parts:
+        return "", ""
+    first = _page(parts[0])
+    last = _page(parts[1]) if len(parts) > 1 else ""
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first, last
+
+
+def _page(part: str) -> str:
+    part = part.strip().strip(".")
+    if part in _MONTHS:  # "06-Oct": a spreadsheet turned the page range "6-10" into a date
+        return _MONTHS[part]
+    key = _NON_ALNUM_RE.sub("", fold(part))
+    stripped = key.lstrip("0")
+    return stripped if stripped else key
+
+
+def year(raw: str | int | None) -> int | None:
+    """The four-digit publication year found in `raw`, or None."""
+    if raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw if 1500 <= raw <= 2100 else None
+    match = _YEAR_RE.search(raw)
+    return int(match.group(1)) if match else None
+
+
+def volume(raw: str) -> str:
+    """Volume key: the leading number without zeros (`Vol. 019` → `19`), else the folded text."""
+    key = fold(raw)
+    match = re.search(r"\d+", key)
+    if match:
+        return match.group(0).lstrip("0") or "0"
+    return key.replace(" ", "")
+
+
+def abstract(raw: str, limit: int = 600) -> str:
+    """Abstract key: folded text, section labels kept, cut to `limit` characters."""
+    return fold(raw[: limit * 2])[:limit]

@@ -4,7 +4,7 @@ Pairwise decisions are not transitive: A~B and B~C may chain an erratum to its a
 papers with different DOIs, through a record that lacks the distinguishing field. So every union
 is checked at cluster level: one cluster holds at most one PMID, one DOI (unless a pair with two
 DOIs was confirmed on all other fields), one kind of publication (article, erratum, ...), one set
-of part numbers, years at most one apart, at most one pre-existing cluster (incremental runs never
+of part numbers, years at most one apart, a common first page, at most one pre-existing cluster (incremental runs never
 re-cluster stored records), and no two records a guard or a human kept apart.
 """
 
@@ -24,6 +24,7 @@ class _Cluster:
     kinds: set[str]
     parts: set[frozenset[int]]
     years: set[int]
+    pages: set[str]
     existing: set[int]
     cannot: set[int] = field(default_factory=set)  # positions this cluster must never join
 
@@ -43,6 +44,7 @@ class Clusters:
                 kinds={k.kind},
                 parts={k.parts},
                 years={k.year} if k.year is not None else set(),
+                pages={k.first_page} if k.first_page else set(),
                 existing={old} if old is not None else set(),
             )
 
@@ -76,6 +78,8 @@ class Clusters:
         years = a.years | b.years
         if years and max(years) - min(years) > 1:
             return "cluster years more than one apart"
+        if a.pages and b.pages and not (a.pages & b.pages):
+            return "cluster would hold different first pages"
         if len(a.existing | b.existing) > 1:
             return "would join two existing clusters"
         if any(self.find(p) == rj for p in a.cannot) or any(self.find(p) == ri for p in b.cannot):
@@ -105,6 +109,7 @@ class Clusters:
         a.kinds |= b.kinds
         a.parts |= b.parts
         a.years |= b.years
+        a.pages |= b.pages
         a.existing |= b.existing
         a.cannot |= b.cannot
 

@@ -31,6 +31,7 @@ TITLE_SAME = 0.95  # titles this close differ only by typing/markup
 TITLE_CLOSE = 0.90
 TITLE_LIKE = 0.80  # a human might still call these the same
 ABSTRACT_SAME = 0.90
+LONG_TITLE = 60  # characters: long identical titles with the same year need no further field
 SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more than the title
 
 
@@ -45,22 +46,28 @@ class Verdict:
 
 
 def title_similarity(a: Keys, b: Keys) -> float:
-    """Normalised Indel similarity of title keys; a long title that extends the other counts as 0.95."""
+    """Normalised Indel similarity of title keys; a truncated or extended title counts as close."""
     if not a.title or not b.title:
         return 0.0
-    sim = Indel.normalized_similarity(a.title, b.title)
-    if sim < TITLE_SAME:
+    sim = float(Indel.normalized_similarity(a.title, b.title))
+    if sim < TITLE_CLOSE:
         short, long = (a.title, b.title) if len(a.title) <= len(b.title) else (b.title, a.title)
         if len(short) >= 50 and long.startswith(short):
-            return TITLE_SAME
-    return float(sim)
+            return TITLE_SAME  # truncated by one database
+        if len(short) >= 30 and short in long:
+            return TITLE_CLOSE  # a subtitle or a prefix ("Thrombotic microangiopathy: ...") added
+    return sim
 
 
 def authors_agree(a: Keys, b: Keys) -> bool | None:
     """Same first author surname (fuzzy) and most surnames shared; None when either list is empty."""
     if not a.authors or not b.authors:
         return None
-    if Indel.normalized_similarity(a.first_author, b.first_author) < 0.8 and not _surname_in(a, b):
+    if (
+        Indel.normalized_similarity(a.first_author, b.first_author) < 0.8
+        and not _surname_in(a, b)
+        and not (a.first_author_words & b.first_author_words)
+    ):
         return False
     names_a = {s for s, _ in a.authors}
     names_b = {s for s, _ in b.authors}
@@ -113,6 +120,11 @@ def _compare(a: Keys, b: Keys) -> Verdict:
     year = _agree(a.year, b.year)
     journal = journals_match(a.journal, b.journal) if a.journal and b.journal else None
     if a.doi and a.doi == b.doi:
+        # One DOI is sometimes given to a whole supplement of abstracts, or copied by mistake:
+        # a different first page overrides it, and so does a different volume unless the pages agree.
+        clash = [n for n, ok in (("first page", page), ("volume", volume if not page else None)) if ok is False]
+        if clash:
+            return Verdict(POSSIBLE, title, ("same DOI", *(f"{n} differ" for n in clash)))
         if title >= TITLE_LIKE or (title >= 0.6 and authors and year is not False):
             return Verdict(DUPLICATE, max(title, 0.9), ("same DOI",))
         return Verdict(POSSIBLE, title, ("same DOI, different titles",))
@@ -146,11 +158,15 @@ def _fields(
     if abstract is not None:
         reasons.append(f"abstract {abstract:.2f}")
     reasons += [f"{name} differ" for name in conflicts]
+    if not a.title or not b.title:
+        return Verdict(POSSIBLE if (abstract or 0) >= ABSTRACT_SAME else DISTINCT, abstract or 0.0, tuple(reasons))
     short = min(len(a.title), len(b.title)) < SHORT_TITLE
     needed = 3 if short else 2
     if not conflicts:
         if title >= TITLE_SAME and support >= needed:
             return Verdict(DUPLICATE, title, tuple(reasons))
+        if title >= 0.98 and min(len(a.title), len(b.title)) >= LONG_TITLE and year and support >= 1:
+            return Verdict(DUPLICATE, title, (*reasons, "long title, same year"))
         if title >= TITLE_CLOSE and authors and support >= needed + 1:
             return Verdict(DUPLICATE, title, tuple(reasons))
         if title >= TITLE_LIKE and authors and (page or (abstract or 0) >= ABSTRACT_SAME):
@@ -169,11 +185,18 @@ def _abstract_similarity(a: Keys, b: Keys) -> float | None:
 
 
 def _related(a: Keys, b: Keys, verdict: Verdict) -> Verdict:
-    """Preprint vs published, conference abstract vs article: related, not merged."""
+    """Preprint vs published: related. Conference abstract vs article: related when their volume,
+    first page or year differ, a duplicate when volume or first page agree and nothing differs (one
+    abstract, listed by one database under the conference), possible when both are missing."""
     if verdict.decision != DUPLICATE or a.kind != ARTICLE:
         return verdict
     if a.preprint != b.preprint:
         return Verdict(RELATED, verdict.score, (*verdict.reasons, "preprint vs published"))
     if a.conference != b.conference:
-        return Verdict(RELATED, verdict.score, (*verdict.reasons, "conference abstract vs article"))
+        volume, page, year = _agree(a.volume, b.volume), _agree(a.first_page, b.first_page), _agree(a.year, b.year)
+        if False in (volume, page, year):
+            return Verdict(RELATED, verdict.score, (*verdict.reasons, "conference abstract vs article"))
+        if volume or page:
+            return verdict
+        return Verdict(POSSIBLE, verdict.score, (*verdict.reasons, "conference abstract vs article?"))
     return verdict

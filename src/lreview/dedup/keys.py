@@ -26,6 +26,9 @@ _ERRATUM_RE = re.compile(
 _RETRACTION_RE = re.compile(
     r"^\W*(notice of retraction|retraction\s*(:|note|notice|to\b|of:|statement)|expression of concern)"
 )
+# Web of Science titles corrections as "Title (vol 360, pg 542, 2009)".
+_WOS_CORRECTION_RE = re.compile(r"\(vol\.? ?\w+,? (pg?|pp)\.? ?\w+,? \d{4}\)\s*$")
+_NOTICE_PREFIX_RE = re.compile(r"^(erratum|errata|corrigendum|corrigenda|(author )?corrections?)( (to|for))?\s+")
 _COMMENT_RE = re.compile(
     r"^\W*(comments? on\b|commentary on\b|commentary:|comment:|reply to\b|reply:|replies\b|response to\b|"
     r"in response\b|in reply\b|authors?'? reply|authors?'? response|re\s*:|letter to the editor re\b)"
@@ -50,12 +53,13 @@ class Keys:
 
     title: str
     title_words: tuple[str, ...]
-    title_numbers: tuple[str, ...]
+    title_numbers: tuple[str, ...]  # digit runs with spaces ignored: "<sup>11</sup>C" and "11C" agree
     parts: frozenset[int]
     kind: str
     doi: str | None
     pmid: str | None
     authors: tuple[tuple[str, str], ...]
+    first_author_words: frozenset[str]  # every word of the first author's name, for "Le Quintrec" vs "Quintrec"
     year: int | None
     journal: tuple[str, ...]
     volume: str
@@ -76,6 +80,8 @@ def keys_of(record: Record) -> Keys:
     raw_title = normalize.title(record.title)
     kind = _kind(record)
     title = _RETRACTED_PREFIX_RE.sub("", raw_title) if kind == ARTICLE else raw_title
+    if kind == ERRATUM:
+        title = _NOTICE_PREFIX_RE.sub("", normalize.title(_WOS_CORRECTION_RE.sub("", record.title.lower())))
     words = tuple(title.split())
     first, last = normalize.pages(record.pages)
     doi = normalize.doi(record.doi)
@@ -84,17 +90,20 @@ def keys_of(record: Record) -> Keys:
     return Keys(
         title=title,
         title_words=words,
-        title_numbers=tuple(w for w in words if w.isdigit()),
+        title_numbers=tuple(re.findall(r"\d+", title.replace(" ", ""))),
         parts=_parts(title),
         kind=kind,
         doi=doi,
         pmid=normalize.pmid(record.pmid),
         authors=normalize.authors(record.authors),
+        first_author_words=frozenset(w for w in normalize.fold(record.authors[0]).split() if len(w) > 1)
+        if record.authors
+        else frozenset(),
         year=normalize.year(record.year),
         journal=normalize.journal(record.journal or record.journal_abbrev),
         volume=normalize.volume(record.volume),
-        first_page=first,
-        last_page=last,
+        first_page=normalize.page_number(first),
+        last_page=normalize.page_number(last),
         abstract=normalize.abstract(record.abstract),
         preprint=bool(_PREPRINT_JOURNAL_RE.search(journal_text))
         or (doi is not None and doi.startswith(_PREPRINT_DOI_PREFIXES))
@@ -107,7 +116,7 @@ def _kind(record: Record) -> str:
     title = record.title.lower()
     if record.is_retraction_notice or _RETRACTION_RE.match(title):
         return RETRACTION
-    if record.is_erratum or _ERRATUM_RE.match(title):
+    if record.is_erratum or _ERRATUM_RE.match(title) or _WOS_CORRECTION_RE.search(title):
         return ERRATUM
     if _COMMENT_RE.match(title) or any(t.lower() == "comment" for t in record.publication_types):
         return COMMENT

@@ -31,6 +31,12 @@ _TITLE_TAG_RE = re.compile(
     r"english abstract|review|editorial|letter)[^\]]{0,40}\]",
     re.IGNORECASE,
 )
+# Annotations databases append to titles: "Title.[Erratum appears in J Pediatr. 2003 Jun]", "[see comments]".
+_TITLE_NOTE_RE = re.compile(
+    r"[.\s]*\[(?:erratum|errata|comment|see |retraction|retracted|update|corrected|republished|expression of"
+    r" concern|summary for patients|published erratum|discussion)[^\]]*(?:\]|$)",
+    re.IGNORECASE,
+)
 _MONTHS = {
     "jan": "1", "feb": "2", "mar": "3", "apr": "4", "may": "5", "jun": "6",
     "jul": "7", "aug": "8", "sep": "9", "oct": "10", "nov": "11", "dec": "12",
@@ -69,8 +75,8 @@ def pmid(raw: str | None) -> str | None:
 
 
 def title(raw: str) -> str:
-    """Title key: folded words, language tags such as `[Chinese]` dropped."""
-    return fold(_TITLE_TAG_RE.sub(" ", raw))
+    """Title key: folded words; language tags (`[Chinese]`) and notes (`[Erratum appears in ...]`) dropped."""
+    return fold(_TITLE_TAG_RE.sub(" ", _TITLE_NOTE_RE.sub(" ", raw)))
 
 
 def author(raw: str) -> tuple[str, str]:
@@ -122,9 +128,13 @@ def journals_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def pages(raw: str) -> tuple[str, str]:
-    """(first page, last page) with the last page expanded: `123-9` → (`123`, `129`); `06-Oct` → (`6`, `10`)."""
+    """(first page, last page) with the last page expanded: `123-9` → (`123`, `129`); `06-Oct` → (`6`, `10`).
+
+    Lists keep their first range (`532, 534-536` → (`532`, ``)); letters stay (`e123`, `S12`).
+    """
     text = raw.strip().lower().replace("–", "-").replace("—", "-")
-    parts = [p for p in re.split(r"\s*-+\s*", text, maxsplit=1) if p]
+    segment = text.split(",")[0]
+    parts = [p for p in re.split(r"\s*-+\s*", segment, maxsplit=1) if p.strip()]
     if not parts:
         return "", ""
     first = _page(parts[0])
@@ -132,6 +142,12 @@ def pages(raw: str) -> tuple[str, str]:
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last
+
+
+def page_number(page: str) -> str:
+    """The digits of a page key (`e123` → `123`, `S12` → `12`), for comparing pages across databases."""
+    digits = "".join(ch for ch in page if ch.isdigit()).lstrip("0")
+    return digits or page
 
 
 def _page(part: str) -> str:
@@ -154,7 +170,12 @@ def year(raw: str | int | None) -> int | None:
 
 
 def volume(raw: str) -> str:
-    """Volume key: the leading number without zeros (`Vol. 019` → `19`), else the folded text."""
+    """Volume key: the leading number without zeros (`Vol. 019` → `19`), else the folded text.
+
+    A damaged value (unbalanced parenthesis such as `3)`, left by a split `30 (Suppl 3)`) is unknown: "".
+    """
+    if raw.count("(") != raw.count(")"):
+        return ""
     key = fold(raw)
     match = re.search(r"\d+", key)
     if match:

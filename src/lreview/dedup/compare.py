@@ -60,19 +60,23 @@ def title_similarity(a: Keys, b: Keys) -> float:
 
 
 def authors_agree(a: Keys, b: Keys) -> bool | None:
-    """Same first author surname (fuzzy) and most surnames shared; None when either list is empty."""
+    """Same first author (fuzzy surname or a shared name word) with most surnames shared, or at least
+    two thirds of the shorter list shared (first author garbled or names reordered by one database);
+    None when either list is empty."""
     if not a.authors or not b.authors:
         return None
-    if (
-        Indel.normalized_similarity(a.first_author, b.first_author) < 0.8
-        and not _surname_in(a, b)
-        and not (a.first_author_words & b.first_author_words)
-    ):
-        return False
     names_a = {s for s, _ in a.authors}
     names_b = {s for s, _ in b.authors}
     shared = len(names_a & names_b)
-    return shared >= 0.5 * min(len(names_a), len(names_b)) or shared >= 3
+    shorter = min(len(names_a), len(names_b))
+    first = (
+        Indel.normalized_similarity(a.first_author, b.first_author) >= 0.8
+        or _surname_in(a, b)
+        or bool(a.first_author_words & b.first_author_words)
+    )
+    if first:
+        return shared >= 0.5 * shorter or shared >= 3
+    return shorter >= 3 and shared >= 2 * shorter / 3
 
 
 def _surname_in(a: Keys, b: Keys) -> bool:
@@ -153,6 +157,8 @@ def _fields(
     conflicts = [name for name, ok in (("volume", volume), ("first page", page)) if ok is False]
     if authors is False:
         conflicts.append("authors")
+    if journal is False and not page and not (a.conference and b.conference):
+        conflicts.append("journal")  # journal names are messy: only trusted when the pages cannot help
     support = sum(1 for ok in (authors, year, volume, page, journal) if ok)
     abstract = _abstract_similarity(a, b) if title < TITLE_SAME or conflicts else None
     if abstract is not None:

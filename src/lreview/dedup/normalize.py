@@ -28,7 +28,7 @@ _GREEK = {
 _TITLE_TAG_RE = re.compile(
     r"\[(?:article in |in )?(?:chinese|german|french|spanish|italian|japanese|russian|portuguese|polish|"
     r"dutch|korean|turkish|czech|hungarian|danish|swedish|norwegian|persian|hebrew|croatian|serbian|"
-    r"english abstract|review|editorial|letter)[^\]]{0,40}\]",
+    r"english abstract|review|editorial|letter|\d+ refs?)[^\]]{0,40}\]",
     re.IGNORECASE,
 )
 # Annotations databases append to titles: "Title.[Erratum appears in J Pediatr. 2003 Jun]", "[see comments]".
@@ -114,23 +114,24 @@ def journal(raw: str) -> tuple[str, ...]:
 
 
 def journals_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """True when one journal key abbreviates the other word by word ("curr opin lipidol" ~ full name)."""
+    """True when one journal key abbreviates the other word by word ("curr opin lipidol" ~ full name).
+
+    Words are compared pairwise as prefixes over the shorter key, so trailing additions some databases
+    make ("PLoS ONE [Electronic Resource]", "Autism research : official journal of ...") still match;
+    "neuroimage" also matches "neuro image".
+    """
     if not a or not b:
         return False
-    if a == b:
+    if a == b or "".join(a) == "".join(b):
         return True
-    if len(a) != len(b):
-        short, long = (a, b) if len(a) < len(b) else (b, a)
-        # "J Neurosurg" vs "Journal of Neurosurgery: Pediatrics" stay different; only an exact
-        # one-word concatenation ("neuroimage" vs "neuro image") is accepted.
-        return "".join(short) == "".join(long)
-    return all(x.startswith(y) or y.startswith(x) for x, y in zip(a, b, strict=True))
+    return all(x.startswith(y) or y.startswith(x) for x, y in zip(a, b, strict=False))
 
 
 def pages(raw: str) -> tuple[str, str]:
     """(first page, last page) with the last page expanded: `123-9` → (`123`, `129`); `06-Oct` → (`6`, `10`).
 
-    Lists keep their first range (`532, 534-536` → (`532`, ``)); letters stay (`e123`, `S12`).
+    Lists keep their first range (`532, 534-536` → (`532`, ``)); letters stay (`e123`, `S12`); a
+    page without any digit (`Suppl`, `t`: damaged exports) is unknown.
     """
     text = raw.strip().lower().replace("–", "-").replace("—", "-")
     segment = text.split(",")[0]
@@ -139,6 +140,8 @@ def pages(raw: str) -> tuple[str, str]:
         return "", ""
     first = _page(parts[0])
     last = _page(parts[1]) if len(parts) > 1 else ""
+    if not first:  # "Suppl-12", "t-8": a damaged range says nothing reliable
+        return "", ""
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last
@@ -155,6 +158,8 @@ def _page(part: str) -> str:
     if part in _MONTHS:  # "06-Oct": a spreadsheet turned the page range "6-10" into a date
         return _MONTHS[part]
     key = _NON_ALNUM_RE.sub("", fold(part))
+    if not any(ch.isdigit() for ch in key):
+        return ""
     stripped = key.lstrip("0")
     return stripped if stripped else key
 

@@ -9,9 +9,8 @@ import csv
 import sys
 import time
 
-import pandas as pd
-
 import bib_dedupe.cluster
+import pandas as pd
 from bib_dedupe.bib_dedupe import block, match, prep
 
 

@@ -1,4 +1,7 @@
-"""Deduplication quality metrics over `record_id → cluster label` maps (definitions: shared/data/dedup/README.md)."""
+"""Deduplication quality metrics over `record_id → cluster label` maps.
+
+Definitions: shared/data/dedup/README.md ("Metrics").
+"""
 
 from __future__ import annotations
 

@@ -81,7 +81,10 @@ def show_errors(ids, records, gold, predicted, limit):  # type: ignore[no-untype
             print("WRONG MERGE:")
             for i in members:
                 r = records[i]
-                print(f"   [{gold[ids[i]]}] {r.title[:90]!r} {r.year} {r.journal[:30]!r} v{r.volume} p{r.pages} {r.doi}")
+                print(
+                    f"   [{gold[ids[i]]}] {r.title[:90]!r} {r.year} {r.journal[:30]!r} "
+                    f"v{r.volume} p{r.pages} {r.doi}"
+                )
     by_gold: dict[str, list[int]] = {}
     for i, rid in enumerate(ids):
         by_gold.setdefault(gold[rid], []).append(i)
@@ -92,8 +95,10 @@ def show_errors(ids, records, gold, predicted, limit):  # type: ignore[no-untype
             print("MISSED:")
             for i in members:
                 r = records[i]
-                print(f"   [{predicted[ids[i]]}] {r.title[:90]!r} {r.year} {r.authors[:2]} {r.journal[:30]!r} "
-                      f"v{r.volume} p{r.pages} {r.doi}")
+                print(
+                    f"   [{predicted[ids[i]]}] {r.title[:90]!r} {r.year} {r.authors[:2]} {r.journal[:30]!r} "
+                    f"v{r.volume} p{r.pages} {r.doi}"
+                )
 
 
 def main() -> None:

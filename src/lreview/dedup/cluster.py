@@ -4,8 +4,8 @@ Pairwise decisions are not transitive: A~B and B~C may chain an erratum to its a
 papers with different DOIs, through a record that lacks the distinguishing field. So every union
 is checked at cluster level: one cluster holds at most one PMID, one DOI (unless a pair with two
 DOIs was confirmed on all other fields), one kind of publication (article, erratum, ...), one set
-of part numbers, years at most one apart, a common first page, at most one pre-existing cluster (incremental runs never
-re-cluster stored records), and no two records a guard or a human kept apart.
+of part numbers, years at most one apart, one first page, at most one pre-existing cluster
+(incremental runs never re-cluster stored records), and no two records a guard or a human kept apart.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ Rules, in order (the first that applies decides):
    years more than one apart. These pairs are also forbidden inside one cluster (see `cluster`).
 2. Same PMID, or same DOI with similar titles: duplicate.
 3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
-   page); otherwise distinct and forbidden (conference abstract vs article, companion papers).
+   page); otherwise distinct and forbidden (companion papers). A preprint or conference abstract
+   has its own DOI, so for those pairs the fields decide and rule 5 applies.
 4. Otherwise field evidence: title similarity (rapidfuzz), authors, year, journal, volume, pages,
    abstract. Conflicting volume or first page needs a human (possible).
 5. Preprint vs published and conference abstract vs article: "related" (option), never merged.
@@ -126,13 +127,15 @@ def _compare(a: Keys, b: Keys) -> Verdict:
     if a.doi and a.doi == b.doi:
         # One DOI is sometimes given to a whole supplement of abstracts, or copied by mistake:
         # a different first page overrides it, and so does a different volume unless the pages agree.
-        clash = [n for n, ok in (("first page", page), ("volume", volume if not page else None)) if ok is False]
+        clash = [
+            n for n, ok in (("first page", page), ("volume", volume if not page else None)) if ok is False
+        ]
         if clash:
             return Verdict(POSSIBLE, title, ("same DOI", *(f"{n} differ" for n in clash)))
         if title >= TITLE_LIKE or (title >= 0.6 and authors and year is not False):
             return Verdict(DUPLICATE, max(title, 0.9), ("same DOI",))
         return Verdict(POSSIBLE, title, ("same DOI, different titles",))
-    if a.doi and b.doi:
+    if a.doi and b.doi and a.preprint == b.preprint and a.conference == b.conference:
         if title >= TITLE_SAME and authors and year and volume and page:
             return Verdict(DUPLICATE, title, ("different DOIs, all else equal",))
         return Verdict(DISTINCT, title, ("different DOIs",), guard=title >= TITLE_LIKE)
@@ -157,7 +160,7 @@ def _fields(
     conflicts = [name for name, ok in (("volume", volume), ("first page", page)) if ok is False]
     if authors is False:
         conflicts.append("authors")
-    if journal is False and not page and not (a.conference and b.conference):
+    if journal is False and not page and not (a.conference and b.conference) and a.preprint == b.preprint:
         conflicts.append("journal")  # journal names are messy: only trusted when the pages cannot help
     support = sum(1 for ok in (authors, year, volume, page, journal) if ok)
     abstract = _abstract_similarity(a, b) if title < TITLE_SAME or conflicts else None
@@ -165,7 +168,9 @@ def _fields(
         reasons.append(f"abstract {abstract:.2f}")
     reasons += [f"{name} differ" for name in conflicts]
     if not a.title or not b.title:
-        return Verdict(POSSIBLE if (abstract or 0) >= ABSTRACT_SAME else DISTINCT, abstract or 0.0, tuple(reasons))
+        return Verdict(
+            POSSIBLE if (abstract or 0) >= ABSTRACT_SAME else DISTINCT, abstract or 0.0, tuple(reasons)
+        )
     short = min(len(a.title), len(b.title)) < SHORT_TITLE
     needed = 3 if short else 2
     if not conflicts:
@@ -199,7 +204,11 @@ def _related(a: Keys, b: Keys, verdict: Verdict) -> Verdict:
     if a.preprint != b.preprint:
         return Verdict(RELATED, verdict.score, (*verdict.reasons, "preprint vs published"))
     if a.conference != b.conference:
-        volume, page, year = _agree(a.volume, b.volume), _agree(a.first_page, b.first_page), _agree(a.year, b.year)
+        volume, page, year = (
+            _agree(a.volume, b.volume),
+            _agree(a.first_page, b.first_page),
+            _agree(a.year, b.year),
+        )
         if False in (volume, page, year):
             return Verdict(RELATED, verdict.score, (*verdict.reasons, "conference abstract vs article"))
         if volume or page:

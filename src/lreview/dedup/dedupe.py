@@ -107,9 +107,7 @@ def _cluster(
             if old is not None:
                 clusters.join(first_of.setdefault(old, position), position)
     link_related = options.related == "related"
-    verdicts = {
-        (i, j): compare(keys[i], keys[j], link_related) for i, j in candidate_pairs(keys, only)
-    }
+    verdicts = {(i, j): compare(keys[i], keys[j], link_related) for i, j in candidate_pairs(keys, only)}
     human = _human_pairs(records, options)
     for (i, j), same in human.items():
         if not same:
@@ -121,7 +119,11 @@ def _cluster(
         if same:
             clusters.join(i, j)
     confirmed = sorted(
-        ((v.score, i, j, v) for (i, j), v in verdicts.items() if v.decision == DUPLICATE and (i, j) not in human),
+        (
+            (v.score, i, j, v)
+            for (i, j), v in verdicts.items()
+            if v.decision == DUPLICATE and (i, j) not in human
+        ),
         key=lambda item: (-item[0], item[1], item[2]),
     )
     for _, i, j, verdict in confirmed:

@@ -28,7 +28,9 @@ _RETRACTION_RE = re.compile(
 )
 # Web of Science titles corrections as "Title (vol 360, pg 542, 2009)".
 _WOS_CORRECTION_RE = re.compile(r"\(vol\.? ?\w+,? (pg?|pp)\.? ?\w+,? \d{4}\)\s*$")
-_NOTICE_PREFIX_RE = re.compile(r"^(erratum|errata|corrigendum|corrigenda|(author )?corrections?)( (to|for))?\s+")
+_NOTICE_PREFIX_RE = re.compile(
+    r"^(erratum|errata|corrigendum|corrigenda|(author )?corrections?)( (to|for))?\s+"
+)
 _COMMENT_RE = re.compile(
     r"^\W*(comments? on\b|commentary on\b|commentary:|comment:|reply to\b|reply:|replies\b|response to\b|"
     r"in response\b|in reply\b|authors?'? reply|authors?'? response|re\s*:|letter to the editor re\b)"
@@ -39,7 +41,9 @@ _PART_RE = re.compile(
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
-_PREPRINT_JOURNAL_RE = re.compile(r"\b(medrxiv|biorxiv|arxiv|ssrn|research square|preprints?|chemrxiv|psyarxiv)\b")
+_PREPRINT_JOURNAL_RE = re.compile(
+    r"\b(medrxiv|biorxiv|arxiv|ssrn|research square|preprints?|chemrxiv|psyarxiv)\b"
+)
 _PREPRINT_DOI_PREFIXES = ("10.1101/", "10.21203/", "10.2139/", "10.48550/", "10.20944/", "10.31234/")
 _CONFERENCE_RE = re.compile(
     r"\b(conference|congress|meeting|symposium|proceedings|abstracts|annual scientific|world congress)\b"
@@ -59,7 +63,9 @@ class Keys:
     doi: str | None
     pmid: str | None
     authors: tuple[tuple[str, str], ...]
-    first_author_words: frozenset[str]  # every word of the first author's name, for "Le Quintrec" vs "Quintrec"
+    first_author_words: frozenset[
+        str
+    ]  # every word of the first author's name, for "Le Quintrec" vs "Quintrec"
     year: int | None
     journal: tuple[str, ...]
     volume: str

@@ -80,7 +80,7 @@ def title(raw: str) -> str:
 
 
 def author(raw: str) -> tuple[str, str]:
-    """(surname, first initial) from `Surname, F.`, `Surname FM` (PubMed), `Surname F. M.` or `First Surname`."""
+    """(surname, first initial) of `Surname, F.`, `Surname FM` (PubMed), `Surname F. M.`, `First Surname`."""
     text = raw.strip()
     if "," in text:
         surname, _, given = text.partition(",")
@@ -160,8 +160,7 @@ def _page(part: str) -> str:
     key = _NON_ALNUM_RE.sub("", fold(part))
     if not any(ch.isdigit() for ch in key):
         return ""
-    stripped = key.lstrip("0")
-    return stripped if stripped else key
+    return re.sub(r"^0+(?=\d)", "", key)
 
 
 def year(raw: str | int | None) -> int | None:

@@ -34,10 +34,16 @@ class Clusters:
 
     def __init__(self, keys: Sequence[Keys], existing: Sequence[int | None] | None = None) -> None:
         self._parent = list(range(len(keys)))
-        self._state: dict[int, _Cluster] = {}
-        for position, k in enumerate(keys):
-            old = existing[position] if existing is not None else None
-            self._state[position] = _Cluster(
+        self._keys = keys
+        self._existing = existing
+        self._states: dict[int, _Cluster] = {}  # per root, built when first needed
+
+    def _state(self, root: int) -> _Cluster:
+        state = self._states.get(root)
+        if state is None:
+            k = self._keys[root]
+            old = self._existing[root] if self._existing is not None else None
+            state = self._states[root] = _Cluster(
                 size=1,
                 dois={k.doi} if k.doi else set(),
                 pmids={k.pmid} if k.pmid else set(),
@@ -47,6 +53,7 @@ class Clusters:
                 pages={k.first_page} if k.first_page else set(),
                 existing={old} if old is not None else set(),
             )
+        return state
 
     def find(self, position: int) -> int:
         """The root of `position`'s cluster (with path halving)."""
@@ -58,15 +65,15 @@ class Clusters:
 
     def forbid(self, i: int, j: int) -> None:
         """Never put `i` and `j` into one cluster (a guard fired or a human said "different")."""
-        self._state[self.find(i)].cannot.add(j)
-        self._state[self.find(j)].cannot.add(i)
+        self._state(self.find(i)).cannot.add(j)
+        self._state(self.find(j)).cannot.add(i)
 
     def conflict(self, i: int, j: int, allow_two_dois: bool = False) -> str | None:
         """Why the clusters of `i` and `j` may not be joined, or None when they may."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return None
-        a, b = self._state[ri], self._state[rj]
+        a, b = self._state(ri), self._state(rj)
         if len(a.pmids | b.pmids) > 1:
             return "cluster would hold two PMIDs"
         if a.dois and b.dois and not (a.dois & b.dois) and not allow_two_dois:
@@ -99,9 +106,10 @@ class Clusters:
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return
-        if self._state[ri].size < self._state[rj].size:
+        if self._state(ri).size < self._state(rj).size:
             ri, rj = rj, ri
-        a, b = self._state[ri], self._state.pop(rj)
+        a, b = self._state(ri), self._state(rj)
+        del self._states[rj]
         self._parent[rj] = ri
         a.size += b.size
         a.dois |= b.dois
@@ -115,7 +123,7 @@ class Clusters:
 
     def existing_id(self, position: int) -> int | None:
         """The pre-existing cluster id this record's cluster joined, if any."""
-        ids = self._state[self.find(position)].existing
+        ids = self._state(self.find(position)).existing
         return min(ids) if ids else None
 
     def groups(self) -> list[list[int]]:

@@ -36,6 +36,9 @@ LONG_TITLE = 60  # characters: long identical titles with the same year need no 
 SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more than the title
 
 
+_DIFFERENT_TITLES = ("different titles",)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """A pair decision with its score and the evidence, for the possible-duplicates queue and logs."""
@@ -66,10 +69,8 @@ def authors_agree(a: Keys, b: Keys) -> bool | None:
     None when either list is empty."""
     if not a.authors or not b.authors:
         return None
-    names_a = {s for s, _ in a.authors}
-    names_b = {s for s, _ in b.authors}
-    shared = len(names_a & names_b)
-    shorter = min(len(names_a), len(names_b))
+    shared = len(a.surnames & b.surnames)
+    shorter = min(len(a.surnames), len(b.surnames))
     first = (
         Indel.normalized_similarity(a.first_author, b.first_author) >= 0.8
         or _surname_in(a, b)
@@ -114,6 +115,15 @@ def compare(a: Keys, b: Keys, link_related: bool = True) -> Verdict:
 
 def _compare(a: Keys, b: Keys) -> Verdict:
     title = title_similarity(a, b)
+    if title < TITLE_LIKE and not _same_id(a, b):
+        # Fast exit for most candidate pairs: below TITLE_LIKE only a near-identical abstract can
+        # make a pair possible or duplicate (see `_fields`), and no guard needs recording.
+        if (
+            len(a.abstract) < 100
+            or len(b.abstract) < 100
+            or (Indel.normalized_similarity(a.abstract, b.abstract, score_cutoff=ABSTRACT_SAME) == 0)
+        ):
+            return Verdict(DISTINCT, title, _DIFFERENT_TITLES)
     guard = _guard(a, b)
     if guard is not None:
         return Verdict(DISTINCT, title, (guard,), guard=title >= TITLE_LIKE or _same_id(a, b))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lreview.dedup import merge
 from lreview.dedup.block import candidate_pairs
 from lreview.dedup.cluster import Clusters
-from lreview.dedup.compare import DUPLICATE, POSSIBLE, RELATED, Verdict, compare
+from lreview.dedup.compare import DISTINCT, DUPLICATE, POSSIBLE, RELATED, Verdict, compare
 from lreview.dedup.keys import keys_of
 from lreview.dedup.maybe import possible_pairs
 from lreview.dedup.result import (
@@ -107,7 +107,11 @@ def _cluster(
             if old is not None:
                 clusters.join(first_of.setdefault(old, position), position)
     link_related = options.related == "related"
-    verdicts = {(i, j): compare(keys[i], keys[j], link_related) for i, j in candidate_pairs(keys, only)}
+    verdicts: dict[tuple[int, int], Verdict] = {}
+    for i, j in sorted(candidate_pairs(keys, only)):
+        verdict = compare(keys[i], keys[j], link_related)
+        if verdict.decision != DISTINCT or verdict.guard:  # plain "distinct" needs no further work
+            verdicts[(i, j)] = verdict
     human = _human_pairs(records, options)
     for (i, j), same in human.items():
         if not same:
@@ -153,8 +157,7 @@ def _human_pairs(records: Sequence[Record], options: DedupOptions) -> dict[tuple
 
 
 def _related(verdicts: dict[tuple[int, int], Verdict], labels: Sequence[int]) -> list[RelatedPair]:
-    return [
-        RelatedPair(i, j, v.reasons[-1])
-        for (i, j), v in sorted(verdicts.items())
-        if v.decision == RELATED and labels[i] != labels[j]
+    related = [
+        (i, j, v) for (i, j), v in verdicts.items() if v.decision == RELATED and labels[i] != labels[j]
     ]
+    return [RelatedPair(i, j, v.reasons[-1]) for i, j, v in sorted(related, key=lambda item: item[:2])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lreview.dedup import normalize
 from lreview.records import Record
@@ -39,6 +40,9 @@ _RETRACTED_PREFIX_RE = re.compile(r"^\W*(retracted( article)?|withdrawn)\s+")
 _PART_RE = re.compile(
     r"\b(part|phase|paper|series|section|study|trial|chapter|volume|report)\s+(\d+|[ivx]{1,5}|one|two|three|four)\b"
 )
+_DIGITS_RE = re.compile(r"\d+")
+_PART_WORD_RE = re.compile(r"\b(part|phase|paper|series|section|study|trial|chapter|volume|report) ")
+MAX_AUTHORS = 12  # enough to tell author lists apart; long consortium lists cost time, not accuracy
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _PREPRINT_JOURNAL_RE = re.compile(
@@ -63,9 +67,9 @@ class Keys:
     doi: str | None
     pmid: str | None
     authors: tuple[tuple[str, str], ...]
-    first_author_words: frozenset[
-        str
-    ]  # every word of the first author's name, for "Le Quintrec" vs "Quintrec"
+    surnames: frozenset[str]
+    # every word of the first author's name, for "Le Quintrec, M." vs "Quintrec, M."
+    first_author_words: frozenset[str]
     year: int | None
     journal: tuple[str, ...]
     volume: str
@@ -91,31 +95,43 @@ def keys_of(record: Record) -> Keys:
     words = tuple(title.split())
     first, last = normalize.pages(record.pages)
     doi = normalize.doi(record.doi)
-    journal_text = normalize.fold(record.journal or record.journal_abbrev)
-    types = {t.lower() for t in record.publication_types}
+    journal = record.journal or record.journal_abbrev
+    preprint_journal, conference_journal = _journal_flags(journal)
+    types = {t.lower() for t in record.publication_types} if record.publication_types else set()
+    authors = normalize.authors(record.authors[:MAX_AUTHORS])
     return Keys(
         title=title,
         title_words=words,
-        title_numbers=tuple(re.findall(r"\d+", title.replace(" ", ""))),
-        parts=_parts(title),
+        title_numbers=tuple(_DIGITS_RE.findall(title.replace(" ", ""))),
+        parts=_parts(title) if _PART_WORD_RE.search(title) else frozenset(),
         kind=kind,
         doi=doi,
         pmid=normalize.pmid(record.pmid),
-        authors=normalize.authors(record.authors),
-        first_author_words=frozenset(w for w in normalize.fold(record.authors[0]).split() if len(w) > 1)
-        if record.authors
-        else frozenset(),
+        authors=authors,
+        surnames=frozenset(surname for surname, _ in authors),
+        first_author_words=_name_words(record.authors[0]) if record.authors else frozenset(),
         year=normalize.year(record.year),
-        journal=normalize.journal(record.journal or record.journal_abbrev),
+        journal=normalize.journal(journal),
         volume=normalize.volume(record.volume),
         first_page=normalize.page_number(first),
         last_page=normalize.page_number(last),
         abstract=normalize.abstract(record.abstract),
-        preprint=bool(_PREPRINT_JOURNAL_RE.search(journal_text))
+        preprint=preprint_journal
         or (doi is not None and doi.startswith(_PREPRINT_DOI_PREFIXES))
         or "preprint" in types,
-        conference=bool(_CONFERENCE_RE.search(journal_text)) or bool(types & _CONFERENCE_TYPES),
+        conference=conference_journal or bool(types & _CONFERENCE_TYPES),
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _journal_flags(journal: str) -> tuple[bool, bool]:
+    text = normalize.fold(journal)
+    return bool(_PREPRINT_JOURNAL_RE.search(text)), bool(_CONFERENCE_RE.search(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(w for w in normalize.fold(name).split() if len(w) > 1)
 
 
 def _kind(record: Record) -> str:

@@ -35,11 +35,15 @@ def preference(record: Record, position: int) -> tuple[int, int, int, int]:
 
 def canonical(records: Sequence[Record], members: Sequence[int]) -> int:
     """The preferred member position of one cluster."""
+    if len(members) == 1:
+        return members[0]
     return min(members, key=lambda p: preference(records[p], p))
 
 
 def merged(records: Sequence[Record], members: Sequence[int]) -> Record:
     """The canonical member with its empty fields filled from the other members, best first."""
+    if len(members) == 1:
+        return records[members[0]]
     ordered = sorted(members, key=lambda p: preference(records[p], p))
     base = records[ordered[0]]
     updates: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
@@ -24,6 +25,11 @@ _GREEK = {
     "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau",
     "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "ϕ": "phi", "ϵ": "epsilon",
 }  # fmt: skip
+_GREEK_TABLE = str.maketrans(_GREEK)
+# Every ASCII character but [0-9a-z] becomes a space (str.translate is much faster than re.sub here).
+_PUNCTUATION_TO_SPACE = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isdigit() and not ("a" <= chr(c) <= "z")}
+)
 # Language or record-type tags some databases append to titles: "Title. [Chinese]", "[Article in German]".
 _TITLE_TAG_RE = re.compile(
     r"\[(?:article in |in )?(?:chinese|german|french|spanish|italian|japanese|russian|portuguese|polish|"
@@ -47,11 +53,15 @@ _YEAR_RE = re.compile(r"(1[5-9]\d\d|20\d\d)")
 
 def fold(text: str) -> str:
     """Lower-case ASCII words of `text`: markup, entities, accents, Greek letters and punctuation removed."""
-    text = html.unescape(_TAG_RE.sub(" ", text))
-    text = "".join(_GREEK.get(ch, ch) for ch in text.lower())
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_ALNUM_RE.sub(" ", text.lower()).strip()
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.lower()
+    if not text.isascii():
+        text = text.translate(_GREEK_TABLE)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.translate(_PUNCTUATION_TO_SPACE).split())
 
 
 def doi(raw: str | None) -> str | None:
@@ -76,9 +86,12 @@ def pmid(raw: str | None) -> str | None:
 
 def title(raw: str) -> str:
     """Title key: folded words; language tags (`[Chinese]`) and notes (`[Erratum appears in ...]`) dropped."""
-    return fold(_TITLE_TAG_RE.sub(" ", _TITLE_NOTE_RE.sub(" ", raw)))
+    if "[" in raw:
+        raw = _TITLE_TAG_RE.sub(" ", _TITLE_NOTE_RE.sub(" ", raw))
+    return fold(raw)
 
 
+@lru_cache(maxsize=1 << 18)
 def author(raw: str) -> tuple[str, str]:
     """(surname, first initial) of `Surname, F.`, `Surname FM` (PubMed), `Surname F. M.`, `First Surname`."""
     text = raw.strip()
@@ -108,6 +121,7 @@ def authors(raw: tuple[str, ...] | list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(key for key in keys if key[0])
 
 
+@lru_cache(maxsize=1 << 14)
 def journal(raw: str) -> tuple[str, ...]:
     """Journal words without stop words, for prefix matching of full names against abbreviations."""
     return tuple(w for w in fold(raw).split() if w not in _JOURNAL_STOP)
@@ -173,6 +187,7 @@ def year(raw: str | int | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@lru_cache(maxsize=1 << 14)
 def volume(raw: str) -> str:
     """Volume key: the leading number without zeros (`Vol. 019` → `19`), else the folded text.
 
@@ -189,4 +204,4 @@ def volume(raw: str) -> str:
 
 def abstract(raw: str, limit: int = 600) -> str:
     """Abstract key: folded text, section labels kept, cut to `limit` characters."""
-    return fold(raw[: limit * 2])[:limit]
+    return fold(raw[: limit + 100])[:limit]

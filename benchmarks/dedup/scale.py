@@ -3,7 +3,8 @@
 Run from the repository root:  PYTHONPATH=src python benchmarks/dedup/scale.py [--records 100000] [--seed 1]
 
 How the set is built (nothing is written to disk):
-1. One representative record per gold publication of every set in shared/data/dedup/normalized.
+1. One representative record per gold publication of every set in shared/data/dedup/normalized,
+   kept once when two sets (or two gold clusters) hold the same title, year and first page.
 2. Publications: the representatives, plus synthetic publications derived from them that must stay
    distinct — a third to a half of the title words replaced by words of other titles, other authors,
    year, volume, pages and DOI (so near-identical titles of distinct publications are common).
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics import evaluate  # noqa: E402
 from run import DATA  # noqa: E402
 
-from lreview.dedup import dedupe  # noqa: E402
+from lreview.dedup import dedupe, normalize  # noqa: E402
 from lreview.dedup.io import read_assignment, read_records_csv  # noqa: E402
 from lreview.records import Record  # noqa: E402
 
@@ -53,7 +54,15 @@ def representatives() -> list[Record]:
             ):
                 best[label] = record
         chosen += best.values()
-    return chosen
+    # The same article can sit in two sets (or in two gold clusters of one set, e.g. neuroimaging's
+    # "Predicting schizophrenia by fusing networks ..." with one DOI in both): keep it once, or the
+    # built gold would call two copies of one article distinct.
+    unique: dict[tuple[str, int | None, str], Record] = {}
+    for record in chosen:
+        unique.setdefault(
+            (normalize.title(record.title), record.year, normalize.pages(record.pages)[0]), record
+        )
+    return list(unique.values())
 
 
 def synthetic(base: Record, index: int, rng: random.Random, words: list[str], names: list[str]) -> Record:
@@ -67,12 +76,16 @@ def synthetic(base: Record, index: int, rng: random.Random, words: list[str], na
         base,
         source_id=f"syn{index}",
         title=" ".join(title_words),
-        authors=tuple(f"{rng.choice(names)}, {rng.choice('ABCDEFGHJKLMNPRSTW')}." for _ in range(rng.randint(1, 6))),
+        authors=tuple(
+            f"{rng.choice(names)}, {rng.choice('ABCDEFGHJKLMNPRSTW')}." for _ in range(rng.randint(1, 6))
+        ),
         year=rng.randint(1990, 2023),
         volume=str(rng.randint(1, 300)),
         pages=f"{first_page}-{first_page + rng.randint(1, 15)}",
         doi=f"10.{rng.randint(1000, 9999)}/syn.{index}" if base.doi or rng.random() < 0.5 else None,
-        abstract=" ".join(rng.sample(base.abstract.split(), k=len(base.abstract.split()))) if base.abstract else "",
+        abstract=" ".join(rng.sample(base.abstract.split(), k=len(base.abstract.split())))
+        if base.abstract
+        else "",
     )
 
 
@@ -90,7 +103,11 @@ def perturb(record: Record, copy: int, rng: random.Random) -> Record:
         title = title.rstrip(".") if title.endswith(".") else title + "."
     if rng.random() < 0.3 and len(title) > 10:
         at = rng.randrange(len(title) - 1)
-        title = title[:at] + title[at + 1] + title[at] + title[at + 2 :] if rng.random() < 0.5 else title[:at] + title[at + 1 :]
+        title = (
+            title[:at] + title[at + 1] + title[at] + title[at + 2 :]
+            if rng.random() < 0.5
+            else title[:at] + title[at + 1 :]
+        )
     authors = tuple(_initials(a) for a in record.authors) if rng.random() < 0.5 else record.authors
     doi = record.doi
     if doi and rng.random() < 0.5:
@@ -123,7 +140,9 @@ def _initials(name: str) -> str:
 
 
 def _abbreviate(journal: str) -> str:
-    return " ".join(w[:5] if len(w) > 6 else w for w in journal.split() if w.lower() not in {"of", "the", "and"})
+    return " ".join(
+        w[:5] if len(w) > 6 else w for w in journal.split() if w.lower() not in {"of", "the", "and"}
+    )
 
 
 def build(n: int, seed: int) -> tuple[list[Record], list[int]]:
@@ -161,8 +180,8 @@ def main() -> None:
     m = evaluate(dict(zip(ids, map(str, gold), strict=True)), dict(zip(ids, result.cluster_of, strict=True)))
     print(f"records {m.records}  true duplicates {m.true_duplicates}  clusters {len(result.clusters)}")
     print(
-        f"wall time {seconds:.1f} s, CPU time {cpu:.1f} s (dedupe only; load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores)  peak memory {peak_mb:.0f} MB (ru_maxrss, whole process)"
+        f"wall time {seconds:.1f} s, CPU time {cpu:.1f} s (dedupe only; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)  peak memory {peak_mb:.0f} MB (ru_maxrss, whole process)"
     )
     print(
         f"sensitivity {m.sensitivity:.4f}  specificity {m.specificity:.4f}  precision {m.precision:.4f}  "

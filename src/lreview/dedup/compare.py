@@ -115,15 +115,18 @@ def compare(a: Keys, b: Keys, link_related: bool = True) -> Verdict:
 
 def _compare(a: Keys, b: Keys) -> Verdict:
     title = title_similarity(a, b)
-    if title < TITLE_LIKE and not _same_id(a, b):
-        # Fast exit for most candidate pairs: below TITLE_LIKE only a near-identical abstract can
-        # make a pair possible or duplicate (see `_fields`), and no guard needs recording.
-        if (
+    # Fast exit for most candidate pairs: below TITLE_LIKE only a near-identical abstract can make
+    # a pair possible or duplicate (see `_fields`), and no guard needs recording.
+    if (
+        title < TITLE_LIKE
+        and not _same_id(a, b)
+        and (
             len(a.abstract) < 100
             or len(b.abstract) < 100
-            or (Indel.normalized_similarity(a.abstract, b.abstract, score_cutoff=ABSTRACT_SAME) == 0)
-        ):
-            return Verdict(DISTINCT, title, _DIFFERENT_TITLES)
+            or Indel.normalized_similarity(a.abstract, b.abstract, score_cutoff=ABSTRACT_SAME) == 0
+        )
+    ):
+        return Verdict(DISTINCT, title, _DIFFERENT_TITLES)
     guard = _guard(a, b)
     if guard is not None:
         return Verdict(DISTINCT, title, (guard,), guard=title >= TITLE_LIKE or _same_id(a, b))

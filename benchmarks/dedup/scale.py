@@ -181,7 +181,8 @@ def main() -> None:
     print(f"records {m.records}  true duplicates {m.true_duplicates}  clusters {len(result.clusters)}")
     print(
         f"wall time {seconds:.1f} s, CPU time {cpu:.1f} s (dedupe only; load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)  peak memory {peak_mb:.0f} MB (ru_maxrss, whole process)"
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)  "
+        f"peak memory {peak_mb:.0f} MB (ru_maxrss, whole process)"
     )
     print(
         f"sensitivity {m.sensitivity:.4f}  specificity {m.specificity:.4f}  precision {m.precision:.4f}  "

@@ -96,7 +96,7 @@ def show_errors(ids, records, gold, predicted, limit):  # type: ignore[no-untype
             for i in members:
                 r = records[i]
                 print(
-                    f"   [{predicted[ids[i]]}] {r.title[:90]!r} {r.year} {r.authors[:2]} {r.journal[:30]!r} "
+                    f"   [{predicted[ids[i]]}] {ids[i]} {r.title[:90]!r} {r.year} {r.authors[:2]} {r.journal[:30]!r} "
                     f"v{r.volume} p{r.pages} {r.doi}"
                 )
 

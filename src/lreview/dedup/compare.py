@@ -32,6 +32,7 @@ TITLE_SAME = 0.95  # titles this close differ only by typing/markup
 TITLE_CLOSE = 0.90
 TITLE_LIKE = 0.80  # a human might still call these the same
 ABSTRACT_SAME = 0.90
+ABSTRACT_IDENTICAL = 0.97
 LONG_TITLE = 60  # characters: long identical titles with the same year need no further field
 SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more than the title
 
@@ -64,9 +65,9 @@ def title_similarity(a: Keys, b: Keys) -> float:
 
 
 def authors_agree(a: Keys, b: Keys) -> bool | None:
-    """Same first author (fuzzy surname or a shared name word) with most surnames shared, or at least
-    two thirds of the shorter list shared (first author garbled or names reordered by one database);
-    None when either list is empty."""
+    """Same first author (fuzzy surname or a shared name word) with at least half of the surnames (or
+    of all name words, for lists whose name parts one database swapped) shared; without the first
+    author, two thirds of the surnames of the shorter list. None when either list is empty."""
     if not a.authors or not b.authors:
         return None
     shared = len(a.surnames & b.surnames)
@@ -77,7 +78,8 @@ def authors_agree(a: Keys, b: Keys) -> bool | None:
         or bool(a.first_author_words & b.first_author_words)
     )
     if first:
-        return shared >= 0.5 * shorter or shared >= 3
+        words = len(a.name_words & b.name_words) / max(1, min(len(a.name_words), len(b.name_words)))
+        return shared >= 0.5 * shorter or shared >= 3 or words >= 0.5
     return shorter >= 3 and shared >= 2 * shorter / 3
 
 
@@ -197,6 +199,9 @@ def _fields(
             return Verdict(DUPLICATE, title, tuple(reasons))
         if (abstract or 0) >= ABSTRACT_SAME and authors and year and support >= 3:
             return Verdict(DUPLICATE, max(title, abstract or 0), tuple(reasons))
+    if conflicts == ["authors"] and title >= TITLE_SAME and (abstract or 0) >= ABSTRACT_IDENTICAL and year:
+        # Same title and abstract text: the author lists differ in format only (name order, "null").
+        return Verdict(DUPLICATE, title, tuple(reasons))
     if title >= TITLE_LIKE or (abstract or 0) >= ABSTRACT_SAME:
         return Verdict(POSSIBLE, max(title, abstract or 0), tuple(reasons))
     return Verdict(DISTINCT, title, tuple(reasons))

@@ -67,7 +67,8 @@ class Keys:
     doi: str | None
     pmid: str | None
     authors: tuple[tuple[str, str], ...]
-    surnames: frozenset[str]
+    surnames: frozenset[str]  # last word of each surname: "Oliveira Guerra" ~ "Guerra", "van Kessel" ~ "Kessel"
+    name_words: frozenset[str]  # every word of every name, for swapped "Ching-yi, Wu" vs "Wu, Ching-yi"
     # every word of the first author's name, for "Le Quintrec, M." vs "Quintrec, M."
     first_author_words: frozenset[str]
     year: int | None
@@ -108,7 +109,8 @@ def keys_of(record: Record) -> Keys:
         doi=doi,
         pmid=normalize.pmid(record.pmid),
         authors=authors,
-        surnames=frozenset(surname for surname, _ in authors),
+        surnames=frozenset(surname.rsplit(" ", 1)[-1] for surname, _ in authors),
+        name_words=frozenset().union(*(_name_words(name) for name in record.authors[:MAX_AUTHORS])),
         first_author_words=_name_words(record.authors[0]) if record.authors else frozenset(),
         year=normalize.year(record.year),
         journal=normalize.journal(journal),

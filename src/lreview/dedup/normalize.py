@@ -189,9 +189,10 @@ def year(raw: str | int | None) -> int | None:
 
 @lru_cache(maxsize=1 << 14)
 def volume(raw: str) -> str:
-    """Volume key: the leading number without zeros (`Vol. 019` → `19`), else the folded text.
+    """Volume key: the leading number without zeros (`Vol. 019` → `19`).
 
-    A damaged value (unbalanced parenthesis such as `3)`, left by a split `30 (Suppl 3)`) is unknown: "".
+    Unknown (""): a damaged value (unbalanced parenthesis such as `3)`, left by a split `30 (Suppl 3)`)
+    and a value without digits (`(Jul)`, `Ph.D.`: another field exported as the volume).
     """
     if raw.count("(") != raw.count(")"):
         return ""
@@ -199,7 +200,7 @@ def volume(raw: str) -> str:
     match = re.search(r"\d+", key)
     if match:
         return match.group(0).lstrip("0") or "0"
-    return key.replace(" ", "")
+    return ""
 
 
 def abstract(raw: str, limit: int = 600) -> str:

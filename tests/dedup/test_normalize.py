@@ -131,3 +131,18 @@ def test_author_volume_journal_never_crash(raw: str) -> None:
     assert len(initial) <= 1
     assert normalize.volume(normalize.volume(raw)) == normalize.volume(raw)
     assert normalize.journal(" ".join(normalize.journal(raw))) == normalize.journal(raw)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "expected"),
+    [
+        ("221-8", "221-228", True),
+        ("488", "487-488", True),
+        ("a1754", "969-972", None),
+        ("", "12-14", None),
+        ("2297-2108", "2097-2108", False),
+        ("51", "52", False),
+    ],
+)
+def test_page_ranges_agree(x: str, y: str, expected: bool | None) -> None:
+    assert normalize.page_ranges_agree(normalize.page_key(x), normalize.page_key(y)) is expected

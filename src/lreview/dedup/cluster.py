@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lreview.dedup.keys import Keys
+from lreview.dedup.normalize import PageKey, page_ranges_agree
 
 
 @dataclass(slots=True)
@@ -24,7 +25,7 @@ class _Cluster:
     kinds: set[str]
     parts: set[frozenset[int]]
     years: set[int]
-    pages: set[str]
+    pages: set[PageKey]
     existing: set[int]
     cannot: set[int] = field(default_factory=set)  # positions this cluster must never join
 
@@ -50,7 +51,7 @@ class Clusters:
                 kinds={k.kind},
                 parts={k.parts},
                 years={k.year} if k.year is not None else set(),
-                pages={k.first_page} if k.first_page else set(),
+                pages={k.pages} if k.first_page else set(),
                 existing={old} if old is not None else set(),
             )
         return state
@@ -85,8 +86,12 @@ class Clusters:
         years = a.years | b.years
         if years and max(years) - min(years) > 1:
             return "cluster years more than one apart"
-        if a.pages and b.pages and not (a.pages & b.pages):
-            return "cluster would hold different first pages"
+        if (
+            a.pages
+            and b.pages
+            and not any(page_ranges_agree(x, y) is not False for x in a.pages for y in b.pages)
+        ):
+            return "cluster would hold different pages"
         if len(a.existing | b.existing) > 1:
             return "would join two existing clusters"
         if any(self.find(p) == rj for p in a.cannot) or any(self.find(p) == ri for p in b.cannot):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel
 
 from lreview.dedup.keys import ARTICLE, Keys
-from lreview.dedup.normalize import journals_match
+from lreview.dedup.normalize import journals_match, page_ranges_agree
 
 DUPLICATE = "duplicate"
 POSSIBLE = "possible"
@@ -136,7 +136,7 @@ def _compare(a: Keys, b: Keys) -> Verdict:
         return Verdict(DUPLICATE, 1.0, ("same PMID",))
     authors = authors_agree(a, b)
     volume = _agree(a.volume, b.volume)
-    page = _agree(a.first_page, b.first_page)
+    page = page_ranges_agree(a.pages, b.pages)
     year = _agree(a.year, b.year)
     journal = journals_match(a.journal, b.journal) if a.journal and b.journal else None
     if a.doi and a.doi == b.doi:
@@ -224,7 +224,7 @@ def _related(a: Keys, b: Keys, verdict: Verdict) -> Verdict:
     if a.conference != b.conference:
         volume, page, year = (
             _agree(a.volume, b.volume),
-            _agree(a.first_page, b.first_page),
+            page_ranges_agree(a.pages, b.pages),
             _agree(a.year, b.year),
         )
         if False in (volume, page, year):

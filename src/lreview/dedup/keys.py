@@ -67,7 +67,9 @@ class Keys:
     doi: str | None
     pmid: str | None
     authors: tuple[tuple[str, str], ...]
-    surnames: frozenset[str]  # last word of each surname: "Oliveira Guerra" ~ "Guerra", "van Kessel" ~ "Kessel"
+    surnames: frozenset[
+        str
+    ]  # last word of each surname: "Oliveira Guerra" ~ "Guerra", "van Kessel" ~ "Kessel"
     name_words: frozenset[str]  # every word of every name, for swapped "Ching-yi, Wu" vs "Wu, Ching-yi"
     # every word of the first author's name, for "Le Quintrec, M." vs "Quintrec, M."
     first_author_words: frozenset[str]
@@ -75,7 +77,7 @@ class Keys:
     journal: tuple[str, ...]
     volume: str
     first_page: str
-    last_page: str
+    pages: normalize.PageKey
     abstract: str
     preprint: bool
     conference: bool
@@ -94,7 +96,7 @@ def keys_of(record: Record) -> Keys:
     if kind == ERRATUM:
         title = _NOTICE_PREFIX_RE.sub("", normalize.title(_WOS_CORRECTION_RE.sub("", record.title.lower())))
     words = tuple(title.split())
-    first, last = normalize.pages(record.pages)
+    page_key = normalize.page_key(record.pages)
     doi = normalize.doi(record.doi)
     journal = record.journal or record.journal_abbrev
     preprint_journal, conference_journal = _journal_flags(journal)
@@ -115,8 +117,8 @@ def keys_of(record: Record) -> Keys:
         year=normalize.year(record.year),
         journal=normalize.journal(journal),
         volume=normalize.volume(record.volume),
-        first_page=normalize.page_number(first),
-        last_page=normalize.page_number(last),
+        first_page=page_key[0],
+        pages=page_key,
         abstract=normalize.abstract(record.abstract),
         preprint=preprint_journal
         or (doi is not None and doi.startswith(_PREPRINT_DOI_PREFIXES))

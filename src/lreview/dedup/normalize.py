@@ -167,6 +167,33 @@ def page_number(page: str) -> str:
     return digits or page
 
 
+PageKey = tuple[str, str, bool]  # (first page digits, last page digits, e-locator such as e12724)
+
+
+def page_key(raw: str) -> PageKey:
+    """Digits of the first and last page, and whether the first page is an article number (`e123`)."""
+    first, last = pages(raw)
+    locator = bool(first) and first[0].isalpha() and first[0] != "s"  # S12: supplement page, not a locator
+    return page_number(first) if first else "", page_number(last) if last else "", locator
+
+
+def page_ranges_agree(x: PageKey, y: PageKey) -> bool | None:
+    """Same first page → True; one page inside the other's range (`488` in `487-488`) → True; an
+    article number against printed pages (BMJ `a1754` vs `969-972`) or a missing page → None
+    (unknown); else False."""
+    if not x[0] or not y[0]:
+        return None
+    if x[0] == y[0]:
+        return True
+    if x[2] != y[2]:
+        return None
+    for (first, last, _), (single, other_last, _) in ((x, y), (y, x)):
+        inside = not other_last and last and first.isdigit() and last.isdigit() and single.isdigit()
+        if inside and int(first) <= int(single) <= int(last):
+            return True
+    return False
+
+
 def _page(part: str) -> str:
     part = part.strip().strip(".")
     if part in _MONTHS:  # "06-Oct": a spreadsheet turned the page range "6-10" into a date

@@ -96,8 +96,8 @@ def show_errors(ids, records, gold, predicted, limit):  # type: ignore[no-untype
             for i in members:
                 r = records[i]
                 print(
-                    f"   [{predicted[ids[i]]}] {ids[i]} {r.title[:90]!r} {r.year} {r.authors[:2]} {r.journal[:30]!r} "
-                    f"v{r.volume} p{r.pages} {r.doi}"
+                    f"   [{predicted[ids[i]]}] {ids[i]} {r.title[:90]!r} {r.year} {r.authors[:2]} "
+                    f"{r.journal[:30]!r} v{r.volume} p{r.pages} {r.doi}"
                 )
 
 

@@ -148,3 +148,18 @@ def test_human_decisions_override_both_ways() -> None:
 def test_empty_input_gives_empty_result() -> None:
     result = dedupe([])
     assert result.cluster_of == [] and result.clusters == []
+
+
+def test_two_databases_correction_titles_are_one_erratum_and_not_the_article() -> None:
+    wos = embase_copy(
+        title="Intestinal lipoprotein overproduction in insulin-resistant states (vol 19, pg 221, 2008)"
+    )
+    embase = embase_copy(
+        source="Embase",
+        source_id="L2",
+        title="Intestinal lipoprotein overproduction in insulin-resistant states "
+        "(Current Opinion in Lipidology (2008) 19 (221-228))",
+    )
+    records = [wos, embase, article(doi=None)]
+    result = dedupe(records)
+    assert result.cluster_of[0] == result.cluster_of[1] != result.cluster_of[2]

@@ -27,8 +27,12 @@ _ERRATUM_RE = re.compile(
 _RETRACTION_RE = re.compile(
     r"^\W*(notice of retraction|retraction\s*(:|note|notice|to\b|of:|statement)|expression of concern)"
 )
-# Web of Science titles corrections as "Title (vol 360, pg 542, 2009)".
-_WOS_CORRECTION_RE = re.compile(r"\(vol\.? ?\w+,? (pg?|pp)\.? ?\w+,? \d{4}\)\s*$")
+# Corrections cite the corrected article after the title: Web of Science "Title (vol 360, pg 542,
+# 2009)", Embase "Title (New England Journal of Medicine (2009) 360 (542-544))".
+_WOS_CORRECTION_RE = re.compile(
+    r"(\(vol\.? ?\w+,? (pg?|pp)\.? ?\w+,? \d{4}\)"
+    r"|\([^()]+\(\d{4}\)\s*\d+[^()]*(\([^()]*\))?[^()]*\))\s*\.?\s*$"
+)
 _NOTICE_PREFIX_RE = re.compile(
     r"^(erratum|errata|corrigendum|corrigenda|(author )?corrections?)( (to|for))?\s+"
 )

@@ -2,8 +2,8 @@
 
 Rules, in order (the first that applies decides):
 1. Guards, "never merge": different PMIDs; different kinds (article vs erratum, retraction notice,
-   comment/reply); different part/series numbers; different numbers in otherwise equal titles;
-   years more than one apart. These pairs are also forbidden inside one cluster (see `cluster`).
+   comment/reply); different part/series numbers; different numbers in otherwise equal titles
+   (unless year, volume, first page and authors all agree: a typo); years more than one apart. These pairs are also forbidden inside one cluster (see `cluster`).
 2. Same PMID, or same DOI with similar titles: duplicate.
 3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
    page); otherwise distinct and forbidden (companion papers). A preprint or conference abstract
@@ -102,7 +102,7 @@ def _guard(a: Keys, b: Keys) -> str | None:
         return f"{a.kind} vs {b.kind}"
     if a.parts != b.parts and (a.parts or b.parts):
         return "different part/series numbers"
-    if a.title_numbers != b.title_numbers and a.title_numbers and b.title_numbers:
+    if a.title_numbers != b.title_numbers and a.title_numbers and b.title_numbers and not _same_item(a, b):
         return "different numbers in titles"
     if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
         return "years more than one apart"
@@ -155,6 +155,18 @@ def _compare(a: Keys, b: Keys) -> Verdict:
             return Verdict(DUPLICATE, title, ("different DOIs, all else equal",))
         return Verdict(DISTINCT, title, ("different DOIs",), guard=title >= TITLE_LIKE)
     return _fields(a, b, title, authors, year, volume, page, journal)
+
+
+def _same_item(a: Keys, b: Keys) -> bool:
+    """Same year, volume, first page and authors: one item, whatever a typo did to a title number."""
+    return bool(
+        a.year
+        and a.year == b.year
+        and a.volume
+        and a.volume == b.volume
+        and page_ranges_agree(a.pages, b.pages)
+        and authors_agree(a, b)
+    )
 
 
 def _same_id(a: Keys, b: Keys) -> bool:

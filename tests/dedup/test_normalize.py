@@ -146,3 +146,10 @@ def test_author_volume_journal_never_crash(raw: str) -> None:
 )
 def test_page_ranges_agree(x: str, y: str, expected: bool | None) -> None:
     assert normalize.page_ranges_agree(normalize.page_key(x), normalize.page_key(y)) is expected
+
+
+def test_page_ranges_overlap() -> None:
+    assert normalize.page_ranges_overlap(normalize.page_key("3499-3512"), normalize.page_key("3502-15"))
+    assert normalize.page_ranges_overlap(normalize.page_key("S145-S146"), normalize.page_key("S146"))
+    assert not normalize.page_ranges_overlap(normalize.page_key("51"), normalize.page_key("52"))
+    assert not normalize.page_ranges_overlap(normalize.page_key(""), normalize.page_key("52"))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lreview.dedup.keys import Keys
-from lreview.dedup.normalize import PageKey, page_ranges_agree
+from lreview.dedup.normalize import PageKey, page_ranges_agree, page_ranges_overlap
 
 
 @dataclass(slots=True)
@@ -86,17 +86,23 @@ class Clusters:
         years = a.years | b.years
         if years and max(years) - min(years) > 1:
             return "cluster years more than one apart"
-        if (
-            a.pages
-            and b.pages
-            and not any(page_ranges_agree(x, y) is not False for x in a.pages for y in b.pages)
-        ):
+        if a.pages and b.pages and not self._pages_compatible(a, b):
             return "cluster would hold different pages"
         if len(a.existing | b.existing) > 1:
             return "would join two existing clusters"
         if any(self.find(p) == rj for p in a.cannot) or any(self.find(p) == ri for p in b.cannot):
             return "cluster holds a pair kept apart"
         return None
+
+    @staticmethod
+    def _pages_compatible(a: _Cluster, b: _Cluster) -> bool:
+        # With a shared DOI, overlapping ranges ("3499-3512" / "3502-15") are one item with a typo.
+        overlap_ok = bool(a.dois & b.dois)
+        return any(
+            page_ranges_agree(x, y) is not False or (overlap_ok and page_ranges_overlap(x, y))
+            for x in a.pages
+            for y in b.pages
+        )
 
     def union(self, i: int, j: int, allow_two_dois: bool = False) -> str | None:
         """Join the clusters of `i` and `j` unless `conflict` forbids it; returns the conflict."""

@@ -3,13 +3,15 @@
 Rules, in order (the first that applies decides):
 1. Guards, "never merge": different PMIDs; different kinds (article vs erratum, retraction notice,
    comment/reply); different part/series numbers; different numbers in otherwise equal titles
-   (unless year, volume, first page and authors all agree: a typo); years more than one apart. These pairs are also forbidden inside one cluster (see `cluster`).
-2. Same PMID, or same DOI with similar titles: duplicate.
+   (unless year, volume, first page and authors all agree: a typo); years more than one apart.
+   Similar pairs stopped by a guard are also kept out of one cluster (see `cluster`).
+2. Same PMID, or same DOI with similar titles and overlapping pages: duplicate.
 3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
    page); otherwise distinct and forbidden (companion papers). A preprint or conference abstract
    has its own DOI, so for those pairs the fields decide and rule 5 applies.
 4. Otherwise field evidence: title similarity (rapidfuzz), authors, year, journal, volume, pages,
-   abstract. Conflicting volume or first page needs a human (possible).
+   abstract. Conflicting volume, first page or (when pages cannot help) journal needs a human
+   (possible); pages agree when equal or when a single page lies in the other's range.
 5. Preprint vs published and conference abstract vs article: "related" (option), never merged.
 Scores are in [0, 1]; the thresholds are named constants below so they can be read and tuned.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel
 
 from lreview.dedup.keys import ARTICLE, Keys
-from lreview.dedup.normalize import journals_match, page_ranges_agree
+from lreview.dedup.normalize import journals_match, page_ranges_agree, page_ranges_overlap
 
 DUPLICATE = "duplicate"
 POSSIBLE = "possible"
@@ -140,8 +142,10 @@ def _compare(a: Keys, b: Keys) -> Verdict:
     year = _agree(a.year, b.year)
     journal = journals_match(a.journal, b.journal) if a.journal and b.journal else None
     if a.doi and a.doi == b.doi:
-        # One DOI is sometimes given to a whole supplement of abstracts, or copied by mistake:
-        # a different first page overrides it, and so does a different volume unless the pages agree.
+        # One DOI is sometimes given to a whole supplement of abstracts, or copied by mistake: pages
+        # that do not even overlap override it, and so does a different volume unless the pages agree.
+        if page is False and page_ranges_overlap(a.pages, b.pages):
+            page = None  # "3499-3512" vs "3502-15": one database's typo
         clash = [
             n for n, ok in (("first page", page), ("volume", volume if not page else None)) if ok is False
         ]

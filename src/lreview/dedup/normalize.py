@@ -194,6 +194,16 @@ def page_ranges_agree(x: PageKey, y: PageKey) -> bool | None:
     return False
 
 
+def page_ranges_overlap(x: PageKey, y: PageKey) -> bool:
+    """True when the two page ranges share a page (`3499-3512` and `3502-15`; `S145-S146` and `S146`)."""
+    ends = []
+    for first, last, _ in (x, y):
+        if not first.isdigit():
+            return False
+        ends.append((int(first), int(last) if last.isdigit() and int(last) >= int(first) else int(first)))
+    return max(ends[0][0], ends[1][0]) <= min(ends[0][1], ends[1][1])
+
+
 def _page(part: str) -> str:
     part = part.strip().strip(".")
     if part in _MONTHS:  # "06-Oct": a spreadsheet turned the page range "6-10" into a date

@@ -127,7 +127,7 @@ def test_merged_record_fills_gaps_from_other_members() -> None:
 
 
 def test_similar_records_with_conflicting_pages_go_to_the_possible_list() -> None:
-    typo = embase_copy(doi=None, pages="231-8")
+    typo = embase_copy(doi=None, pages="231-8", abstract="")
     result = dedupe([article(doi=None), typo])
     assert result.cluster_of[0] != result.cluster_of[1]
     assert [(p.a, p.b) for p in result.possible] == [(0, 1)]
@@ -135,7 +135,7 @@ def test_similar_records_with_conflicting_pages_go_to_the_possible_list() -> Non
 
 
 def test_human_decisions_override_both_ways() -> None:
-    typo = embase_copy(doi=None, pages="231-8")
+    typo = embase_copy(doi=None, pages="231-8", abstract="")
     records = [article(doi=None), typo]
     confirmed = DedupOptions(decisions={pair_key(records[0], records[1]): True})
     assert same_cluster(records, confirmed)
@@ -163,3 +163,8 @@ def test_two_databases_correction_titles_are_one_erratum_and_not_the_article() -
     records = [wos, embase, article(doi=None)]
     result = dedupe(records)
     assert result.cluster_of[0] == result.cluster_of[1] != result.cluster_of[2]
+
+
+def test_identical_title_abstract_authors_and_volume_outweigh_a_page_typo() -> None:
+    typo = embase_copy(doi=None, pages="231-8")
+    assert same_cluster([article(doi=None), typo])

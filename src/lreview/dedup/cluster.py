@@ -69,15 +69,19 @@ class Clusters:
         self._state(self.find(i)).cannot.add(j)
         self._state(self.find(j)).cannot.add(i)
 
-    def conflict(self, i: int, j: int, allow_two_dois: bool = False) -> str | None:
-        """Why the clusters of `i` and `j` may not be joined, or None when they may."""
+    def conflict(self, i: int, j: int, overrides: frozenset[str] = frozenset()) -> str | None:
+        """Why the clusters of `i` and `j` may not be joined, or None when they may.
+
+        `overrides` names checks the pair's own evidence outweighs: "dois" (two DOIs, all else
+        equal), "pages" (same title, abstract, authors and volume; one database mistyped the pages).
+        """
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return None
         a, b = self._state(ri), self._state(rj)
         if len(a.pmids | b.pmids) > 1:
             return "cluster would hold two PMIDs"
-        if a.dois and b.dois and not (a.dois & b.dois) and not allow_two_dois:
+        if a.dois and b.dois and not (a.dois & b.dois) and "dois" not in overrides:
             return "cluster would hold two DOIs"
         if len(a.kinds | b.kinds) > 1:
             return "cluster would mix " + " and ".join(sorted(a.kinds | b.kinds))
@@ -86,7 +90,7 @@ class Clusters:
         years = a.years | b.years
         if years and max(years) - min(years) > 1:
             return "cluster years more than one apart"
-        if a.pages and b.pages and not self._pages_compatible(a, b):
+        if a.pages and b.pages and "pages" not in overrides and not self._pages_compatible(a, b):
             return "cluster would hold different pages"
         if len(a.existing | b.existing) > 1:
             return "would join two existing clusters"
@@ -104,9 +108,9 @@ class Clusters:
             for y in b.pages
         )
 
-    def union(self, i: int, j: int, allow_two_dois: bool = False) -> str | None:
+    def union(self, i: int, j: int, overrides: frozenset[str] = frozenset()) -> str | None:
         """Join the clusters of `i` and `j` unless `conflict` forbids it; returns the conflict."""
-        reason = self.conflict(i, j, allow_two_dois)
+        reason = self.conflict(i, j, overrides)
         if reason is not None:
             return reason
         self.join(i, j)

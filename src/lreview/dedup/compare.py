@@ -40,6 +40,8 @@ SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more th
 
 
 _DIFFERENT_TITLES = ("different titles",)
+_DOIS = frozenset({"dois"})
+_PAGES = frozenset({"pages"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Verdict:
     score: float
     reasons: tuple[str, ...] = ()
     guard: bool = False  # a "never merge" rule fired: these two must not end up in one cluster
+    overrides: frozenset[str] = frozenset()  # cluster checks this pair's evidence outweighs (see cluster)
 
 
 def title_similarity(a: Keys, b: Keys) -> float:
@@ -156,7 +159,7 @@ def _compare(a: Keys, b: Keys) -> Verdict:
         return Verdict(POSSIBLE, title, ("same DOI, different titles",))
     if a.doi and b.doi and a.preprint == b.preprint and a.conference == b.conference:
         if title >= TITLE_SAME and authors and year and volume and page:
-            return Verdict(DUPLICATE, title, ("different DOIs, all else equal",))
+            return Verdict(DUPLICATE, title, ("different DOIs, all else equal",), overrides=_DOIS)
         return Verdict(DISTINCT, title, ("different DOIs",), guard=title >= TITLE_LIKE)
     return _fields(a, b, title, authors, year, volume, page, journal)
 
@@ -215,9 +218,13 @@ def _fields(
             return Verdict(DUPLICATE, title, tuple(reasons))
         if (abstract or 0) >= ABSTRACT_SAME and authors and year and support >= 3:
             return Verdict(DUPLICATE, max(title, abstract or 0), tuple(reasons))
-    if conflicts == ["authors"] and title >= TITLE_SAME and (abstract or 0) >= ABSTRACT_IDENTICAL and year:
+    identical_text = title >= TITLE_SAME and (abstract or 0) >= ABSTRACT_IDENTICAL
+    if identical_text and conflicts == ["authors"] and year:
         # Same title and abstract text: the author lists differ in format only (name order, "null").
         return Verdict(DUPLICATE, title, tuple(reasons))
+    if identical_text and conflicts == ["first page"] and authors and volume:
+        # Same title, abstract, authors and volume: one database mistyped the pages.
+        return Verdict(DUPLICATE, title, tuple(reasons), overrides=_PAGES)
     if title >= TITLE_LIKE or (abstract or 0) >= ABSTRACT_SAME:
         return Verdict(POSSIBLE, max(title, abstract or 0), tuple(reasons))
     return Verdict(DISTINCT, title, tuple(reasons))

@@ -131,7 +131,7 @@ def _cluster(
         key=lambda item: (-item[0], item[1], item[2]),
     )
     for _, i, j, verdict in confirmed:
-        reason = clusters.union(i, j, allow_two_dois="different DOIs, all else equal" in verdict.reasons)
+        reason = clusters.union(i, j, verdict.overrides)
         if reason is not None:
             verdicts[(i, j)] = Verdict(POSSIBLE, verdict.score, (*verdict.reasons, reason))
     for pair in human:

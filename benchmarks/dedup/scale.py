@@ -139,10 +139,18 @@ def _initials(name: str) -> str:
     return f"{surname.strip()} {letters}".strip()
 
 
+_ISO = {
+    "journal": "J", "clinical": "Clin", "international": "Int", "medicine": "Med", "medical": "Med",
+    "research": "Res", "american": "Am", "european": "Eur", "british": "Br", "neurology": "Neurol",
+    "psychiatry": "Psychiatry", "neuroscience": "Neurosci", "biological": "Biol", "experimental": "Exp",
+    "reviews": "Rev", "review": "Rev", "annals": "Ann", "archives": "Arch", "society": "Soc",
+}  # fmt: skip
+
+
 def _abbreviate(journal: str) -> str:
-    return " ".join(
-        w[:5] if len(w) > 6 else w for w in journal.split() if w.lower() not in {"of", "the", "and"}
-    )
+    """An ISO-4-like abbreviation: a few common words shortened, stop words dropped."""
+    words = (w for w in journal.split() if w.lower() not in {"of", "the", "and", "&"})
+    return " ".join(_ISO.get(w.lower(), w) for w in words)
 
 
 def build(n: int, seed: int) -> tuple[list[Record], list[int]]:

@@ -167,14 +167,14 @@ def page_number(page: str) -> str:
     return digits or page
 
 
-PageKey = tuple[str, str, bool]  # (first page digits, last page digits, e-locator such as e12724)
+PageKey = tuple[str, str, str]  # (first page digits, last page digits, letter before the first page)
 
 
 def page_key(raw: str) -> PageKey:
-    """Digits of the first and last page, and whether the first page is an article number (`e123`)."""
+    """Digits of the first and last page, and the letter before the first page (`e123` → "e", `S12` → "s")."""
     first, last = pages(raw)
-    locator = bool(first) and first[0].isalpha() and first[0] != "s"  # S12: supplement page, not a locator
-    return page_number(first) if first else "", page_number(last) if last else "", locator
+    prefix = first[0] if first and first[0].isalpha() else ""
+    return page_number(first) if first else "", page_number(last) if last else "", prefix
 
 
 def page_ranges_agree(x: PageKey, y: PageKey) -> bool | None:
@@ -185,8 +185,8 @@ def page_ranges_agree(x: PageKey, y: PageKey) -> bool | None:
         return None
     if x[0] == y[0]:
         return True
-    if x[2] != y[2]:
-        return None
+    if x[2] != y[2] and "" in (x[2], y[2]) and (x[2] or y[2]) != "s":
+        return None  # an article number (e/a/c...) against printed pages; "S12" is a printed page
     for (first, last, _), (single, other_last, _) in ((x, y), (y, x)):
         inside = not other_last and last and first.isdigit() and last.isdigit() and single.isdigit()
         if inside and int(first) <= int(single) <= int(last):

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics import evaluate  # noqa: E402
 from run import DATA  # noqa: E402
 
-from lreview.dedup import DedupOptions, dedupe, normalize  # noqa: E402
+from lreview.dedup import dedupe, normalize  # noqa: E402
 from lreview.dedup.io import read_assignment, read_records_csv  # noqa: E402
 from lreview.records import Record  # noqa: E402
 
@@ -174,38 +174,23 @@ def build(n: int, seed: int) -> tuple[list[Record], list[int]]:
     return [records[i] for i in order], [gold[i] for i in order]
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished worker processes."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="DedupOptions.workers (1 = one process)")
     args = parser.parse_args()
     records, gold = build(args.records, args.seed)
-    start = time.perf_counter()
-    cpu_start = _cpu_seconds()
-    result = dedupe(records, DedupOptions(workers=args.workers))
-    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
-    peak_mb = (
-        max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        )
-        / 1024
-    )
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = dedupe(records)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ids = [str(i) for i in range(len(records))]
     m = evaluate(dict(zip(ids, map(str, gold), strict=True)), dict(zip(ids, result.cluster_of, strict=True)))
     print(f"records {m.records}  true duplicates {m.true_duplicates}  clusters {len(result.clusters)}")
     print(
-        f"workers {args.workers}  wall time {seconds:.1f} s, CPU time {cpu:.1f} s (dedupe only; load average "
+        f"wall time {seconds:.1f} s, CPU time {cpu:.1f} s (dedupe only; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)  "
-        f"peak memory {peak_mb:.0f} MB (ru_maxrss, largest process)"
+        f"peak memory {peak_mb:.0f} MB (ru_maxrss, whole process)"
     )
     print(
         f"sensitivity {m.sensitivity:.4f}  specificity {m.specificity:.4f}  precision {m.precision:.4f}  "

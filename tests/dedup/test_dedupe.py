@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from lreview.dedup import DedupOptions, dedupe, pair_key
 from lreview.records import Record
 
@@ -170,12 +168,3 @@ def test_two_databases_correction_titles_are_one_erratum_and_not_the_article() -
 def test_identical_title_abstract_authors_and_volume_outweigh_a_page_typo() -> None:
     typo = embase_copy(doi=None, pages="231-8")
     assert same_cluster([article(doi=None), typo])
-
-
-def test_worker_processes_give_the_same_clusters_as_one_process() -> None:
-    base = [article(), embase_copy(), other_article(), embase_copy(doi=None, pages="231-8", abstract="")] * 3
-    records = [replace(r, source_id=f"{r.source_id}-{n}") for n, r in enumerate(base)]
-    one = dedupe(records)
-    two = dedupe(records, DedupOptions(workers=2, parallel_from=1))
-    assert one.cluster_of == two.cluster_of
-    assert one.possible == two.possible

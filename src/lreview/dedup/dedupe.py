@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lreview.dedup import merge, parallel
+from lreview.dedup import merge
 from lreview.dedup.block import candidate_pairs
 from lreview.dedup.cluster import Clusters
 from lreview.dedup.compare import DISTINCT, DUPLICATE, POSSIBLE, RELATED, Verdict, compare
@@ -99,10 +99,7 @@ def _cluster(
     only: Iterable[int] | None,
     options: DedupOptions,
 ) -> _Outcome:
-    parallel_ok = options.workers > 1 and len(records) >= options.parallel_from and parallel.available()
-    keys = (
-        parallel.keys_in_workers(records, options.workers) if parallel_ok else [keys_of(r) for r in records]
-    )
+    keys = [keys_of(r) for r in records]
     clusters = Clusters(keys, existing)
     if existing is not None:
         first_of: dict[int, int] = {}
@@ -110,15 +107,11 @@ def _cluster(
             if old is not None:
                 clusters.join(first_of.setdefault(old, position), position)
     link_related = options.related == "related"
-    pairs = sorted(candidate_pairs(keys, only))
     verdicts: dict[tuple[int, int], Verdict] = {}
-    if parallel_ok:
-        verdicts = parallel.compare_in_workers(keys, pairs, link_related, options.workers)
-    else:
-        for i, j in pairs:
-            verdict = compare(keys[i], keys[j], link_related)
-            if verdict.decision != DISTINCT or verdict.guard:  # plain "distinct" needs no further work
-                verdicts[(i, j)] = verdict
+    for i, j in sorted(candidate_pairs(keys, only)):
+        verdict = compare(keys[i], keys[j], link_related)
+        if verdict.decision != DISTINCT or verdict.guard:  # plain "distinct" needs no further work
+            verdicts[(i, j)] = verdict
     human = _human_pairs(records, options)
     for (i, j), same in human.items():
         if not same:

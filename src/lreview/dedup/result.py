@@ -29,14 +29,10 @@ class DedupOptions:
     full article as related pairs without merging them; "merge" treats them as duplicates.
     decisions: human verdicts on pairs (`pair_key` → True = same publication, False = different);
     they override the automatic decision in both directions.
-    workers: processes for keys and comparisons of batches of at least `parallel_from` records
-    (forked; results are identical to one process). 1 = no extra processes.
     """
 
     related: Literal["related", "merge"] = "related"
     decisions: Mapping[PairKey, bool] = field(default_factory=dict)
-    workers: int = 1
-    parallel_from: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)

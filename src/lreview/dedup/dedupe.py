@@ -120,7 +120,8 @@ def _cluster(
         if verdict.guard and (i, j) not in human:
             clusters.forbid(i, j)
     for (i, j), same in human.items():
-        if same:
+        stored_pair = existing is not None and existing[i] is not None and existing[j] is not None
+        if same and not stored_pair:  # incremental runs never re-cluster stored records
             clusters.join(i, j)
     confirmed = sorted(
         (

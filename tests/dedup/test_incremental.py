@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from lreview.dedup import DedupOptions, dedupe_incremental, pair_key
+from pathlib import Path
+
+import pytest
+
+from lreview.dedup import DedupOptions, dedupe, dedupe_incremental, pair_key
+from lreview.dedup.io import read_records_csv
 
 from .builders import article, embase_copy, other_article
 
@@ -47,3 +52,23 @@ def test_human_rejection_keeps_a_new_copy_out_of_a_stored_cluster() -> None:
     options = DedupOptions(decisions={pair_key(stored, copy): False})
     result = dedupe_incremental([stored], [5], [copy], options)
     assert result.cluster_of_new == [6]
+
+
+def test_incremental_on_a_real_set_partitions_like_one_batch(shared_data: Path) -> None:
+    folder = shared_data / "dedup" / "normalized" / "diabetes"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    _, records = read_records_csv(folder / "records.csv")
+    cut = len(records) * 4 // 5
+    stored = dedupe(records[:cut])
+    added = dedupe_incremental(records[:cut], stored.cluster_of, records[cut:])
+    incremental = [*stored.cluster_of, *added.cluster_of_new]
+    batch = dedupe(records).cluster_of
+    assert set(_pairs(incremental)) == set(_pairs(batch))
+
+
+def _pairs(labels: list[int]) -> list[tuple[int, int]]:
+    members: dict[int, list[int]] = {}
+    for position, label in enumerate(labels):
+        members.setdefault(label, []).append(position)
+    return [(a, b) for group in members.values() for x, a in enumerate(group) for b in group[x + 1 :]]

@@ -40,6 +40,12 @@ def import_dropped_files(config_path: str) -> pipeline.ImportSummary:
     return pipeline.import_dropped_files(load_config(config_path))
 
 
+@task(retries=1, retry_delay_seconds=[30])
+def deduplicate(config_path: str) -> pipeline.DedupStepSummary:
+    """Cluster duplicates across all sources (recomputed from the store, so safe to retry)."""
+    return pipeline.deduplicate(load_config(config_path))
+
+
 @flow(name="lreview-refresh", log_prints=True)
 def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any]:
     """Harvest every search of the review while holding its refresh lock; publish a summary table."""
@@ -47,7 +53,8 @@ def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any
     with pipeline.refresh_lock(config):
         harvests = tuple(harvest_search(config_path, s.name) for s in config.searches)
         imported = import_dropped_files(config_path)
-    summary = pipeline.RefreshSummary(config.review_id, harvests, imported.files)
+        dedup = deduplicate(config_path)
+    summary = pipeline.RefreshSummary(config.review_id, harvests, imported.files, dedup)
     create_table_artifact(
         key=f"refresh-{config.review_id}",
         table=summary.rows(),

@@ -6,6 +6,7 @@ value that the CLI prints and the Prefect flows publish.
 
 from lreview.pipeline.common import open_store, output_path, table
 from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
+from lreview.pipeline.deduplicate import DedupStepSummary, deduplicate, deduplicate_store
 from lreview.pipeline.harvest import (
     HarvestSummary,
     find_search,
@@ -26,12 +27,15 @@ from lreview.pipeline.refresh import RefreshSummary, refresh
 from lreview.pipeline.status import StatusReport, status
 
 __all__ = [
+    "DedupStepSummary",
     "FileResult",
     "HarvestSummary",
     "ImportSummary",
     "IngestSummary",
     "RefreshSummary",
     "StatusReport",
+    "deduplicate",
+    "deduplicate_store",
     "find_search",
     "harvest",
     "harvest_search",

@@ -9,6 +9,7 @@ from typing import Any
 
 from lreview.config import ReviewConfig
 from lreview.pipeline.common import open_store, table
+from lreview.pipeline.deduplicate import DedupStepSummary, deduplicate_store
 from lreview.pipeline.harvest import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
 from lreview.pipeline.imports import FileResult, import_folders
 from lreview.sources.eutils import EutilsClient
@@ -21,6 +22,7 @@ class RefreshSummary:
     review_id: str
     harvests: tuple[HarvestSummary, ...] = ()
     imports: tuple[FileResult, ...] = ()
+    dedup: DedupStepSummary | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -38,6 +40,8 @@ class RefreshSummary:
                 lines.append(f"{h.search}: PubMed searched {h.query_translation}")
         if self.imports:
             lines += ["imported files:", table([f.row() for f in self.imports])]
+        if self.dedup is not None:
+            lines.append(self.dedup.format())
         return "\n".join([*lines, *self.notes])
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,4 +63,5 @@ def refresh(
         store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
         imported = import_folders(config, store)
-    return RefreshSummary(config.review_id, harvests, imported.files)
+        dedup = deduplicate_store(config, store)
+    return RefreshSummary(config.review_id, harvests, imported.files, dedup)

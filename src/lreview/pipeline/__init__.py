@@ -6,8 +6,8 @@ value that the CLI prints and the Prefect flows publish.
 
 from lreview.pipeline.common import open_store, output_path, table
 from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
-from lreview.pipeline.deduplicate import DedupStepSummary, deduplicate, deduplicate_store
-from lreview.pipeline.harvest import (
+from lreview.pipeline.duplicates import DedupStepSummary, deduplicate, deduplicate_store
+from lreview.pipeline.pubmed import (
     HarvestSummary,
     find_search,
     harvest,
@@ -23,8 +23,8 @@ from lreview.pipeline.imports import (
     import_files,
     import_folders,
 )
-from lreview.pipeline.refresh import RefreshSummary, refresh
-from lreview.pipeline.status import StatusReport, status
+from lreview.pipeline.cycle import RefreshSummary, refresh
+from lreview.pipeline.report import StatusReport, status
 
 __all__ = [
     "DedupStepSummary",

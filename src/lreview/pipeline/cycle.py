@@ -9,8 +9,8 @@ from typing import Any
 
 from lreview.config import ReviewConfig
 from lreview.pipeline.common import open_store, table
-from lreview.pipeline.deduplicate import DedupStepSummary, deduplicate_store
-from lreview.pipeline.harvest import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
+from lreview.pipeline.duplicates import DedupStepSummary, deduplicate_store
+from lreview.pipeline.pubmed import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
 from lreview.pipeline.imports import FileResult, import_folders
 from lreview.sources.eutils import EutilsClient
 

@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         priors = prior_rows(args.dataset, ids, labels, args.prior_included, args.prior_excluded)
         order, seconds = simulate(args.dataset, priors, args.seed, args.n_stop)
         if len(order) != len(set(order)) or order[: len(priors)] != priors:
-            raise RunError(f"{args.dataset}: ASReview's labelling log is not a permutation starting with the priors")
+            raise RunError(f"{args.dataset}: ASReview's log is not a permutation starting with the priors")
         if args.n_stop == -1 and len(order) != len(ids):
             raise RunError(f"{args.dataset}: ASReview labelled {len(order)} of {len(ids)} records")
         write_order(args.output, ids, labels, order)

@@ -10,7 +10,8 @@ It does what `asreview simulate PATH.csv --ai elas_u4 --prior-record-id ... --se
 own `record_id` values: ASReview ignores an input `record_id` column and numbers records by row.
 Writes `record_id,label_included` in screening order (priors first, in the order given), then prints
 `wall_seconds=<float>` as the last stdout line: the simulation only (TF-IDF fit plus every train/rank
-step), without interpreter start-up, imports or loading the CSV into ASReview's in-memory store.
+step), without interpreter start-up, imports or loading the CSV into ASReview's in-memory store. The
+line before it also gives the simulation's CPU seconds, a steadier figure on a shared machine.
 It is not for computing metrics: compare.py reads ORDER.csv and does that.
 """
 
@@ -73,8 +74,10 @@ def prior_rows(
     return rows
 
 
-def simulate(dataset: Path, priors: Sequence[int], seed: int, n_stop: int) -> tuple[list[int], float]:
-    """ASReview rows (0-based, file order) in the order ELAS u4 screens them, and the seconds it took."""
+def simulate(
+    dataset: Path, expected_labels: Sequence[int], priors: Sequence[int], seed: int, n_stop: int
+) -> tuple[list[int], float, float]:
+    """ASReview rows (0-based, file order) in ELAS u4's screening order; wall and CPU seconds it took."""
     from asreview import load_dataset
     from asreview.learner import ActiveLearningCycle
     from asreview.models.models import get_ai_config
@@ -88,6 +91,8 @@ def simulate(dataset: Path, priors: Sequence[int], seed: int, n_stop: int) -> tu
     # get_df() is ordered by ASReview's record_id; dataset_row is the 0-based row in the file.
     if list(frame["dataset_row"]) != list(range(len(frame))):
         raise RunError(f"{dataset}: ASReview did not keep the file's row order")
+    if [int(label) for label in labels] != list(expected_labels):
+        raise RunError(f"{dataset}: ASReview read label_included differently from the file")
 
     # Same set-up as `asreview simulate`: the CLI seeds numpy's global generator (LinearSVC's
     # random_state=None draws from it), labels the priors, then runs a top-down cycle until the model
@@ -97,14 +102,14 @@ def simulate(dataset: Path, priors: Sequence[int], seed: int, n_stop: int) -> tu
         ActiveLearningCycle(querier=TopDown(), stopper=IsFittable()),
         ActiveLearningCycle.from_meta(get_ai_config(MODEL)["value"]),
     ]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     sim = Simulate(frame, labels, cycles, stopper=NLabeled(n_stop), print_progress=False)
     sim.label(list(priors))
     sim.review()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     # Simulate keeps the labelling log in _results (it is what Simulate.to_sql writes to a project);
     # its record_id column is the 0-based row of `frame`.
-    return [int(row) for row in sim._results["record_id"]], seconds
+    return [int(row) for row in sim._results["record_id"]], seconds, cpu_seconds
 
 
 def write_order(output: Path, ids: Sequence[str], labels: Sequence[int], order: Sequence[int]) -> None:
@@ -139,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise RunError(f"--n-stop {args.n_stop}: must be -1 or a positive number of labels")
         ids, labels = read_ids_and_labels(args.dataset)
         priors = prior_rows(args.dataset, ids, labels, args.prior_included, args.prior_excluded)
-        order, seconds = simulate(args.dataset, priors, args.seed, args.n_stop)
+        order, seconds, cpu_seconds = simulate(args.dataset, labels, priors, args.seed, args.n_stop)
         if len(order) != len(set(order)) or order[: len(priors)] != priors:
             raise RunError(f"{args.dataset}: ASReview's log is not a permutation starting with the priors")
         if args.n_stop == -1 and len(order) != len(ids):
@@ -148,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RunError, OSError, ValueError) as error:
         print(f"asreview_runs.py: {error}", file=sys.stderr)
         return 1
-    print(f"model={MODEL} records={len(order)} seed={args.seed}")
+    print(f"model={MODEL} records={len(order)} seed={args.seed} cpu_seconds={cpu_seconds:.3f}")
     print(f"wall_seconds={seconds:.3f}")
     return 0
 

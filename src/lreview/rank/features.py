@@ -58,7 +58,7 @@ class FeatureExtractor(Protocol):
 
 def _word_vectorizer(min_df: int, max_df: float) -> TfidfVectorizer:
     return TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32
+        ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float64
     )
 
 
@@ -75,7 +75,7 @@ class Tfidf:
         try:
             return sp.csr_matrix(_word_vectorizer(self.min_df, self.max_df).fit_transform(texts))
         except ValueError:  # every text empty: no vocabulary, a single constant column
-            return sp.csr_matrix(np.ones((len(records), 1), dtype=np.float32))
+            return sp.csr_matrix(np.ones((len(records), 1), dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class TfidfMeta:
         if not any(terms) or self.term_weight == 0:
             return words
         vectorizer = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, min_df=2, max_df=self.max_df, dtype=np.float32
+            analyzer=_identity, sublinear_tf=True, min_df=2, max_df=self.max_df, dtype=np.float64
         )
         try:
             block = vectorizer.fit_transform(terms)

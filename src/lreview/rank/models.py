@@ -46,10 +46,7 @@ class Svm:
         self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
     ) -> np.ndarray:
         model = LinearSVC(C=self.C, loss=self.loss, random_state=self.seed)  # type: ignore[arg-type]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(x_train, y, sample_weight=weights)
-        return np.asarray(model.decision_function(x_all), dtype=np.float64)
+        return _linear_fit_score(model, x_train, y, weights, x_all)
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,7 @@ class Logistic:
         self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
     ) -> np.ndarray:
         model = LogisticRegression(C=self.C, solver="liblinear", random_state=self.seed)
-        model.fit(x_train, y, sample_weight=weights)
-        return np.asarray(model.decision_function(x_all), dtype=np.float64)
+        return _linear_fit_score(model, x_train, y, weights, x_all)
 
 
 @dataclass(frozen=True)
@@ -83,6 +79,20 @@ class NaiveBayes:
         model.fit(x_train, y, sample_weight=weights)
         log_proba = model.predict_joint_log_proba(x_all)
         return np.asarray(log_proba[:, 1] - log_proba[:, 0], dtype=np.float64)
+
+
+def _linear_fit_score(
+    model: LinearSVC | LogisticRegression,
+    x_train: sp.csr_matrix,
+    y: np.ndarray,
+    weights: np.ndarray,
+    x_all: sp.csr_matrix,
+) -> np.ndarray:
+    """Fit a linear model and return its decision function on every row (float64 input: no copies)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x_train, y, sample_weight=weights)
+    return np.asarray(model.decision_function(x_all), dtype=np.float64)
 
 
 def _zscore(scores: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ every record is known before screening starts; only the classifier is refitted a
 Each extractor is a small object with one method, `fit_transform(records) -> csr_matrix`, chosen by name
 from `FEATURES`:
 - "tfidf": ASReview's ELAS u4 extractor (title + abstract, word 1-2-grams, sublinear tf, max_df 0.95).
-- "tfidf_meta": the same words plus a second block for controlled terms (MeSH headings, keywords,
+- "tfidf_meta": the same words, optionally a weighted title-only block, plus a block for controlled terms (MeSH headings, keywords,
   publication types) as whole-term tokens, each block L2-normalised, the term block weighted.
 Not for: choosing or training a model (see `models`, `active`).
 """
@@ -85,10 +85,18 @@ class TfidfMeta:
     min_df: int = 1
     max_df: float = 0.95
     term_weight: float = 0.5
+    title_weight: float = 0.0
     name: str = "tfidf_meta"
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix:
         words = Tfidf(self.min_df, self.max_df).fit_transform(records)
+        if self.title_weight > 0:
+            titles = [r.title for r in records]
+            try:
+                block = _word_vectorizer(2, self.max_df).fit_transform(titles)
+                words = sp.csr_matrix(sp.hstack([words, block * self.title_weight], format="csr"))
+            except ValueError:  # no title word shared by two records
+                pass
         terms = [record_terms(r) for r in records]
         if not any(terms) or self.term_weight == 0:
             return words

@@ -23,7 +23,7 @@ import numpy as np
 from lreview.errors import InputError
 from lreview.rank import metrics
 from lreview.rank.active import DEFAULT_MODEL, ActiveLearner, build_features, get_model
-from lreview.rank.stopping import HypergeometricStopper
+from lreview.rank.stopping import HypergeometricStopper, first_stop
 from lreview.records import Record
 
 REQUIRED_COLUMNS = ("record_id", "title", "abstract", "label_included")
@@ -131,7 +131,7 @@ def simulate(
             order[count] = index
             screened[index] = True
             count += 1
-    stop_at: int | None = None
+    n_priors = count
     while count < n:
         labelled = order[:count]
         scores = learner.scores(labelled, dataset.labels[labelled])
@@ -139,9 +139,10 @@ def simulate(
         order[count] = chosen
         screened[chosen] = True
         count += 1
-        if stop_at is None and stopper.should_stop(dataset.labels[order[:count]], n):
-            stop_at = count
-    return SimulationResult(order, dataset.labels[order], stop_at, learner.fits, config.describe())
+    # The rule never changes what is shown next, so where it first fires can be found afterwards.
+    labels = dataset.labels[order]
+    stop_at = first_stop(labels, n, stopper.recall_target, stopper.confidence, start=max(n_priors, 1))
+    return SimulationResult(order, labels, stop_at, learner.fits, config.describe())
 
 
 @dataclass(frozen=True)

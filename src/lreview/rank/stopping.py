@@ -90,6 +90,44 @@ def h0_p_value(labels: Sequence[int] | np.ndarray, n_total: int, recall_target: 
     return p_value_remaining(array, n_total, min_remaining_under_h0(int(array.sum()), recall_target))
 
 
+def first_stop(
+    labels: Sequence[int] | np.ndarray,
+    n_total: int,
+    recall_target: float = 0.95,
+    confidence: float = 0.95,
+    start: int = 1,
+) -> int | None:
+    """Smallest t >= start at which the rule fires on the first t records of `labels` (None: never).
+
+    Exact and cheap: while only irrelevant records are added every window's p-value falls, so within
+    each run between two relevant records the p-value is lowest at the run's end. We test run ends
+    (R + 1 p-values) and bisect inside the first run whose end fires.
+    """
+    array = np.asarray(labels, dtype=np.int64)
+    alpha = 1.0 - confidence
+
+    def fires(t: int) -> bool:
+        return h0_p_value(array[:t], n_total, recall_target) < alpha
+
+    # run ends: the record before each relevant one, and the last record
+    ends = sorted({int(i) for i in np.flatnonzero(array)} | {array.size})
+    low = start
+    for end in ends:
+        if end < start:
+            continue
+        if fires(end):
+            high = end
+            while low < high:  # first firing point in [low, high]: monotone inside the run
+                mid = (low + high) // 2
+                if fires(mid):
+                    high = mid
+                else:
+                    low = mid + 1
+            return low
+        low = end + 1
+    return None
+
+
 def _largest_not_rejected(array: np.ndarray, n_total: int, level: float) -> int:
     """Largest m in [0, unseen] with p_value_remaining(m) >= level (p falls as m grows)."""
     low, high = 0, n_total - array.size  # p(low) >= level always (p(0) = 1)

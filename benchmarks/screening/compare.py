@@ -56,9 +56,7 @@ class Run:
     stop_recall: float | None
 
 
-def measure(
-    dataset: str, seed: int, system: str, labels: np.ndarray, seconds: float, n_priors: int
-) -> Run:
+def measure(dataset: str, seed: int, system: str, labels: np.ndarray, seconds: float, n_priors: int) -> Run:
     """Every metric of one screening order, by the same functions for every system."""
     stop = first_stop(labels, labels.size, RECALL_TARGET, CONFIDENCE, start=n_priors)
     relevant = int(labels.sum())
@@ -93,8 +91,18 @@ def run_asreview(
 ) -> tuple[np.ndarray, float]:
     output = workdir / f"asreview_{dataset.stem}_{seed}.csv"
     command = [
-        str(python), str(script), "--dataset", str(dataset), "--output", str(output),
-        "--prior-included", inc, "--prior-excluded", exc, "--seed", str(seed),
+        str(python),
+        str(script),
+        "--dataset",
+        str(dataset),
+        "--output",
+        str(output),
+        "--prior-included",
+        inc,
+        "--prior-excluded",
+        exc,
+        "--seed",
+        str(seed),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -105,7 +113,9 @@ def run_asreview(
     return order_labels(dataset, output), float(last.split("=", 1)[1])
 
 
-def run_ours(dataset: Path, inc: str, exc: str, seed: int, model: str, workdir: Path) -> tuple[np.ndarray, float]:
+def run_ours(
+    dataset: Path, inc: str, exc: str, seed: int, model: str, workdir: Path
+) -> tuple[np.ndarray, float]:
     output = workdir / f"{model}_{dataset.stem}_{seed}.csv"
     started = time.perf_counter()
     simulate_file(dataset, output, [inc], [exc], seed, RECALL_TARGET, CONFIDENCE, model=model)
@@ -132,10 +142,14 @@ def tables(runs: list[Run], ours: str, base: str, base_label: str) -> str:
         mine = [r for r in runs if r.dataset == name and r.system == ours]
         theirs = [r for r in runs if r.dataset == name and r.system == base]
         row = {
-            "wo": _mean([r.wss95 for r in mine]), "wb": _mean([r.wss95 for r in theirs]),
-            "ro": _mean([r.rrf10 for r in mine]), "rb": _mean([r.rrf10 for r in theirs]),
-            "lo": _mean([r.loss for r in mine]), "lb": _mean([r.loss for r in theirs]),
-            "so": _mean([r.seconds for r in mine]), "sb": _mean([r.seconds for r in theirs]),
+            "wo": _mean([r.wss95 for r in mine]),
+            "wb": _mean([r.wss95 for r in theirs]),
+            "ro": _mean([r.rrf10 for r in mine]),
+            "rb": _mean([r.rrf10 for r in theirs]),
+            "lo": _mean([r.loss for r in mine]),
+            "lb": _mean([r.loss for r in theirs]),
+            "so": _mean([r.seconds for r in mine]),
+            "sb": _mean([r.seconds for r in theirs]),
         }
         row["d"] = row["wo"] - row["wb"]
         for key, value in row.items():
@@ -159,7 +173,8 @@ def tables(runs: list[Run], ours: str, base: str, base_label: str) -> str:
         "",
         f"Stopping rule (buscar, recall target {RECALL_TARGET}, confidence {CONFIDENCE}) on each order:",
         "",
-        "| system | runs | fired | recall at stop >= target | mean recall at stop | mean fraction screened at stop |",
+        "| system | runs | fired | recall at stop >= target | mean recall at stop "
+        "| mean fraction screened at stop |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for system in (ours, base):
@@ -197,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         print("ASReview baseline unavailable: comparing with the in-repo ELAS u4 replica", flush=True)
     base = "elas_u4" if use_asreview else "elas_u4_replica"
     base_label = (
-        f"ASReview LAB ELAS u4 via {script}" if use_asreview else "in-repo replica of ELAS u4 (model 'elas_u4')"
+        f"ASReview LAB ELAS u4 via {script}"
+        if use_asreview
+        else "in-repo replica of ELAS u4 (model 'elas_u4')"
     )
 
     runs: list[Run] = []

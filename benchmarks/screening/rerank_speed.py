@@ -49,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     labels_all = np.asarray(pool_labels, dtype=np.int64)[picks]
     labelled = np.sort(rng.choice(args.records, size=args.labels, replace=False))
     labels = labels_all[labelled]
-    print(f"{args.records} records sampled from {len(pool_records)} real ones; {labels.size} labelled, "
-          f"{int(labels.sum())} included")
+    print(
+        f"{args.records} records sampled from {len(pool_records)} real ones; {labels.size} labelled, "
+        f"{int(labels.sum())} included"
+    )
 
     config = get_model(args.model)
     started = time.perf_counter()
@@ -68,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         timings.append(time.perf_counter() - started)
     assert order.size == unlabelled.size
     best = min(timings)
-    print(f"retrain + re-rank {order.size} records: {best:.2f} s (best of 3; all: "
-          f"{', '.join(f'{t:.2f}' for t in timings)}); target <= 5 s: {'met' if best <= 5 else 'MISSED'}")
+    print(
+        f"retrain + re-rank {order.size} records: {best:.2f} s (best of 3; all: "
+        f"{', '.join(f'{t:.2f}' for t in timings)}); target <= 5 s: {'met' if best <= 5 else 'MISSED'}"
+    )
     return 0
 
 

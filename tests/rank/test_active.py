@@ -8,7 +8,11 @@ from lreview.records import Record
 
 def _records() -> list[Record]:
     texts = [
-        ("Low-dose naltrexone in endometriosis", "Pain scores fell with low-dose naltrexone.", ("Naltrexone",)),
+        (
+            "Low-dose naltrexone in endometriosis",
+            "Pain scores fell with low-dose naltrexone.",
+            ("Naltrexone",),
+        ),
         ("Statins after myocardial infarction", "Cholesterol lowering and mortality.", ("Statins",)),
         ("Naltrexone for chronic pelvic pain", "Endometriosis-associated pain improved.", ("Naltrexone",)),
         ("Alpine soil microbiome", "Bacterial diversity in meadows.", ()),
@@ -16,7 +20,8 @@ def _records() -> list[Record]:
         ("Endometriosis pain and opioid antagonists", "Naltrexone trial in women.", ("Naltrexone",)),
     ]
     return [
-        Record(source="test", source_id=str(i), title=t, abstract=a, mesh=m) for i, (t, a, m) in enumerate(texts)
+        Record(source="test", source_id=str(i), title=t, abstract=a, mesh=m)
+        for i, (t, a, m) in enumerate(texts)
     ]
 
 

@@ -55,7 +55,11 @@ class ModelConfig:
         def fmt(part: str, params: Params) -> str:
             return part + ("(" + ", ".join(f"{k}={v}" for k, v in params) + ")" if params else "")
 
-        schedule = self.retrain if self.retrain == "every" else f"adaptive(warmup={self.warmup}, growth={self.growth})"
+        schedule = (
+            self.retrain
+            if self.retrain == "every"
+            else f"adaptive(warmup={self.warmup}, growth={self.growth})"
+        )
         return (
             f"{self.name}: features={fmt(self.features, self.feature_params)} "
             f"classifier={fmt(self.classifier, self.classifier_params)} "
@@ -113,7 +117,9 @@ class ActiveLearner:
 
     def __post_init__(self) -> None:
         n = self.features.shape[0]
-        self._classifier = get_classifier(self.config.classifier, self.seed, **dict(self.config.classifier_params))
+        self._classifier = get_classifier(
+            self.config.classifier, self.seed, **dict(self.config.classifier_params)
+        )
         self._balancer = get_balancer(self.config.balancer, **dict(self.config.balancer_params))  # type: ignore[arg-type]
         self.querier = get_querier(self.config.querier, n, self.seed)
 

@@ -13,7 +13,8 @@ import numpy as np
 
 
 class Balancer(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def weights(self, y: np.ndarray) -> np.ndarray: ...
 

@@ -6,8 +6,8 @@ every record is known before screening starts; only the classifier is refitted a
 Each extractor is a small object with one method, `fit_transform(records) -> csr_matrix`, chosen by name
 from `FEATURES`:
 - "tfidf": ASReview's ELAS u4 extractor (title + abstract, word 1-2-grams, sublinear tf, max_df 0.95).
-- "tfidf_meta": the same words, optionally a weighted title-only block, plus a block for controlled terms (MeSH headings, keywords,
-  publication types) as whole-term tokens, each block L2-normalised, the term block weighted.
+- "tfidf_meta": the same words, optionally a weighted title-only block, plus a weighted block for
+  controlled terms (MeSH headings, keywords, publication types) as whole-term tokens.
 Not for: choosing or training a model (see `models`, `active`).
 """
 
@@ -51,7 +51,8 @@ def _identity(terms: list[str]) -> list[str]:
 
 
 class FeatureExtractor(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix: ...
 

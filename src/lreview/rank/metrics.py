@@ -12,15 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+Labels = Sequence[int] | np.ndarray  # 0/1 in screening order
 
-def _as_array(labels: Sequence[int]) -> np.ndarray:
+
+def _as_array(labels: Labels) -> np.ndarray:
     array = np.asarray(labels, dtype=np.int64)
     if array.ndim != 1 or array.size == 0:
         raise ValueError("labels must be a non-empty 1-D sequence of 0/1")
     return array
 
 
-def records_to_recall(labels: Sequence[int], recall: float) -> int:
+def records_to_recall(labels: Labels, recall: float) -> int:
     """How many records were screened when at least `ceil(recall * R)` of the R relevant were found."""
     array = _as_array(labels)
     needed = max(1, math.ceil(recall * int(array.sum()) - 1e-9))
@@ -28,8 +30,8 @@ def records_to_recall(labels: Sequence[int], recall: float) -> int:
     return int(np.searchsorted(found, needed) + 1)
 
 
-def wss(labels: Sequence[int], recall: float = 0.95) -> float:
-    """Work saved over sampling at `recall` (Cohen 2006): (N - screened to reach recall) / N - (1 - recall)."""
+def wss(labels: Labels, recall: float = 0.95) -> float:
+    """Work saved over sampling (Cohen 2006): (N - screened to reach `recall`) / N - (1 - recall)."""
     array = _as_array(labels)
     if array.sum() == 0:
         return float("nan")
@@ -37,7 +39,7 @@ def wss(labels: Sequence[int], recall: float = 0.95) -> float:
     return (n - records_to_recall(array, recall)) / n - (1.0 - recall)
 
 
-def recall_at(labels: Sequence[int], fraction: float) -> float:
+def recall_at(labels: Labels, fraction: float) -> float:
     """Recall after screening the first `ceil(fraction * N)` records."""
     array = _as_array(labels)
     total = int(array.sum())
@@ -47,12 +49,12 @@ def recall_at(labels: Sequence[int], fraction: float) -> float:
     return float(array[:screened].sum()) / total
 
 
-def rrf(labels: Sequence[int], percent: float = 10.0) -> float:
+def rrf(labels: Labels, percent: float = 10.0) -> float:
     """Relevant records found (as a fraction of all relevant) after screening `percent`% of records."""
     return recall_at(labels, percent / 100.0)
 
 
-def loss(labels: Sequence[int]) -> float:
+def loss(labels: Labels) -> float:
     """ASReview's normalised loss: area between the ideal and the actual recall curve, 0 best, 1 worst.
 
     Same formula as `asreview.metrics.loss`: (R(N - (R - 1)/2) - sum(cumsum(labels))) / (R(N - R)).

@@ -26,7 +26,8 @@ from sklearn.svm import LinearSVC
 
 
 class Classifier(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def fit_score(
         self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
@@ -45,7 +46,7 @@ class Svm:
     def fit_score(
         self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
     ) -> np.ndarray:
-        model = LinearSVC(C=self.C, loss=self.loss, random_state=self.seed)  # type: ignore[arg-type]
+        model = LinearSVC(C=self.C, loss=self.loss, random_state=self.seed)
         return _linear_fit_score(model, x_train, y, weights, x_all)
 
 
@@ -96,8 +97,9 @@ def _linear_fit_score(
 
 
 def _zscore(scores: np.ndarray) -> np.ndarray:
-    spread = scores.std()
-    return (scores - scores.mean()) / (spread if spread > 0 else 1.0)
+    spread = float(scores.std())
+    centred: np.ndarray = (scores - scores.mean()) / (spread if spread > 0 else 1.0)
+    return centred
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class SvmNb:
     ) -> np.ndarray:
         svm = Svm(C=self.C, seed=self.seed).fit_score(x_train, y, weights, x_all)
         nb = NaiveBayes(alpha=self.alpha).fit_score(x_train, y, weights, x_all)
-        return np.asarray((1 - self.nb_weight) * _zscore(svm) + self.nb_weight * _zscore(nb))
+        combined: np.ndarray = (1 - self.nb_weight) * _zscore(svm) + self.nb_weight * _zscore(nb)
+        return combined
 
 
 CLASSIFIERS: dict[str, type[Svm] | type[Logistic] | type[NaiveBayes] | type[SvmNb]] = {

@@ -15,7 +15,8 @@ import numpy as np
 
 
 class Querier(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def order(self, scores: np.ndarray, candidates: np.ndarray) -> np.ndarray: ...
 

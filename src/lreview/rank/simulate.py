@@ -68,11 +68,15 @@ def read_dataset(path: Path) -> Dataset:
                 if not record_id:
                     raise InputError(f"{path}: row {row_number}: column record_id: empty")
                 if record_id in seen:
-                    raise InputError(f"{path}: row {row_number}: column record_id: duplicate id {record_id!r}")
+                    raise InputError(
+                        f"{path}: row {row_number}: column record_id: duplicate id {record_id!r}"
+                    )
                 seen.add(record_id)
                 label = (row["label_included"] or "").strip()
                 if label not in ("0", "1"):
-                    raise InputError(f"{path}: row {row_number}: column label_included: {label!r} is not 0 or 1")
+                    raise InputError(
+                        f"{path}: row {row_number}: column label_included: {label!r} is not 0 or 1"
+                    )
                 ids.append(record_id)
                 labels.append(int(label))
                 records.append(
@@ -172,7 +176,8 @@ class SimulationSummary:
             )
         return (
             f"{self.dataset}: {self.n_records} records, {self.n_relevant} relevant\n"
-            f"WSS@95 {self.wss95:.3f}  RRF@10 {self.rrf10:.3f}  loss {self.loss:.3f}  ({self.seconds:.1f} s)\n"
+            f"WSS@95 {self.wss95:.3f}  RRF@10 {self.rrf10:.3f}  loss {self.loss:.3f}"
+            f"  ({self.seconds:.1f} s)\n"
             f"{stop}\nmodel: {self.model}\nstopping: {self.stopping}"
         )
 

@@ -164,7 +164,7 @@ def tables(runs: list[Run], ours: str, base: str, base_label: str) -> str:
         f"| **mean** | | | {m['wo']:.3f} | {m['wb']:.3f} | {m['d']:+.3f} | {m['ro']:.3f} | {m['rb']:.3f} | "
         f"{m['lo']:.3f} | {m['lb']:.3f} | {m['so']:.1f} | {m['sb']:.1f} |"
     )
-    worst = min(cols["d"]) if cols.get("d") else float("nan")
+    worst = min(cols["d"], default=float("nan"))
     speed = sum(cols["sb"]) / max(sum(cols["so"]), 1e-9)
     lines += [
         "",
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="*", help="dataset names (file stems) or CSV paths; default all")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1])
     parser.add_argument("--model", default="lreview", help="our model name (lreview.rank.active.MODELS)")
-    parser.add_argument("--baseline", choices=["auto", "asreview", "replica"], default="auto")
+    parser.add_argument("--baseline", choices=["auto", "asreview", "replica", "none"], default="auto")
     parser.add_argument("--asreview-root", type=Path, default=REPO, help="repo holding benchmarks/.venvs")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
@@ -205,12 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         paths = [Path(d) if d.endswith(".csv") else args.data / f"{d}.csv" for d in args.datasets]
     python = args.asreview_root / "benchmarks" / ".venvs" / "asreview" / "bin" / "python"
     script = args.asreview_root / "benchmarks" / "screening" / "asreview_runs.py"
-    use_asreview = args.baseline != "replica" and python.exists() and script.exists()
-    if not use_asreview:
+    use_asreview = args.baseline not in ("replica", "none") and python.exists() and script.exists()
+    if not use_asreview and args.baseline != "none":
         if args.baseline == "asreview":
             raise SystemExit(f"ASReview baseline unavailable ({python}, {script})")
         print("ASReview baseline unavailable: comparing with the in-repo ELAS u4 replica", flush=True)
-    base = "elas_u4" if use_asreview else "elas_u4_replica"
+    base = "elas_u4" if use_asreview else "elas_u4_replica" if args.baseline != "none" else "none"
     base_label = (
         f"ASReview LAB ELAS u4 via {script}"
         if use_asreview
@@ -225,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
                 inc, exc = choose_priors(path, seed)
                 labels, seconds = run_ours(path, inc, exc, seed, args.model, workdir)
                 runs.append(measure(path.stem, seed, args.model, labels, seconds, 2))
+                if args.baseline == "none":
+                    print(f"{path.stem} seed {seed}: WSS@95 {runs[-1].wss95:.3f} ({runs[-1].seconds:.1f} s)")
+                    continue
                 if use_asreview:
                     labels, seconds = run_asreview(python, script, path, inc, exc, seed, workdir)
                 else:

@@ -46,3 +46,12 @@ def test_trains_once_an_include_and_an_exclude_are_known() -> None:
     assert list(ranking.scores) == sorted(ranking.scores, reverse=True)
     assert ranking == rank_records(_records(), {0: True, 1: False}, seed=4)
     assert "lreview" in ranking.model
+
+
+def test_precomputed_features_give_the_same_ranking() -> None:
+    from lreview.rank.active import build_features, get_model
+
+    records = _records()
+    features = build_features(records, get_model("lreview"))
+    with_features = rank_records(records, {0: True, 3: False}, seed=2, features=features)
+    assert with_features == rank_records(records, {0: True, 3: False}, seed=2)

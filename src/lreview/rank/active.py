@@ -79,6 +79,7 @@ ELAS_U4 = ModelConfig(
 LREVIEW = ModelConfig(
     name="lreview",
     features="tfidf_meta",
+    feature_params=(("min_df", 2), ("term_weight", 0.5)),
     classifier="svm",
     classifier_params=(("C", 0.11),),
     balancer="balanced",
@@ -167,8 +168,13 @@ def rank_records(
     seed_includes: Sequence[int] = (),
     model: str = DEFAULT_MODEL,
     seed: int = 0,
+    features: sp.csr_matrix | None = None,
 ) -> Ranking:
-    """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes."""
+    """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes.
+
+    `features` may be passed in from an earlier `build_features(records, get_model(model))` call to skip
+    refitting the vectoriser (it depends on the records only, not on the labels).
+    """
     config = get_model(model)
     all_labels = dict(labels)
     for index in seed_includes:
@@ -183,7 +189,11 @@ def rank_records(
     if not trained:
         seed_texts = [record_text(records[i]) for i in labelled[y == 1]]
         cold = bm25_scores(records, query_text, seed_texts)
-    learner = ActiveLearner(build_features(records, config), config, seed, cold_scores=cold)
+    if features is None:
+        features = build_features(records, config)
+    elif features.shape[0] != len(records):
+        raise ValueError(f"features have {features.shape[0]} rows for {len(records)} records")
+    learner = ActiveLearner(features, config, seed, cold_scores=cold)
     scores = learner.scores(labelled, y, refit=True)
     mask = np.ones(len(records), dtype=bool)
     mask[labelled] = False

@@ -211,11 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"ASReview baseline unavailable ({python}, {script})")
         print("ASReview baseline unavailable: comparing with the in-repo ELAS u4 replica", flush=True)
     base = "elas_u4" if use_asreview else "elas_u4_replica" if args.baseline != "none" else "none"
-    base_label = (
-        f"ASReview LAB ELAS u4 via {script}"
-        if use_asreview
-        else "in-repo replica of ELAS u4 (model 'elas_u4')"
-    )
+    base_label = "none (our numbers only)"
+    if use_asreview:
+        base_label = f"ASReview LAB ELAS u4 via {script}"
+    elif args.baseline != "none":
+        base_label = "in-repo replica of ELAS u4 (model 'elas_u4')"
 
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,7 +7,9 @@ For every dataset in the shared screening data and every seed, both systems star
 in its own venv through `asreview_runs.py`. When that venv or script is missing, "ASReview baseline
 unavailable" is printed and our in-repo replica of ELAS u4 (model "elas_u4") is the baseline instead
 (`--baseline replica` forces it). Every metric is computed here, by `lreview.rank.metrics`, from the
-two screening orders, so both sides are measured the same way (whole order, priors included). The
+two screening orders, so both sides are measured the same way (whole order, priors included).
+ASReview's orders are kept in benchmarks/results/orders/ and reused on later runs with the same priors
+(delete them to re-time ASReview). The
 stopping rule (buscar, recall 0.95, confidence 0.95) is applied to both orders the same way.
 
 Prints markdown tables and writes them, plus one CSV row per run, to benchmarks/results/.
@@ -87,9 +89,14 @@ def order_labels(dataset: Path, order_csv: Path) -> np.ndarray:
 
 
 def run_asreview(
-    python: Path, script: Path, dataset: Path, inc: str, exc: str, seed: int, workdir: Path
+    python: Path, script: Path, dataset: Path, inc: str, exc: str, seed: int, cache: Path
 ) -> tuple[np.ndarray, float]:
-    output = workdir / f"asreview_{dataset.stem}_{seed}.csv"
+    """ASReview's order and wall seconds; reused from `cache` (benchmarks/results/orders) when there."""
+    output = cache / f"asreview_{dataset.stem}_{inc}_{exc}_{seed}.csv"
+    timing = output.with_suffix(".seconds")
+    if output.exists() and timing.exists():
+        return order_labels(dataset, output), float(timing.read_text(encoding="utf-8"))
+    cache.mkdir(parents=True, exist_ok=True)
     command = [
         str(python),
         str(script),
@@ -110,7 +117,9 @@ def run_asreview(
     last = done.stdout.strip().splitlines()[-1]
     if not last.startswith("wall_seconds="):
         raise SystemExit(f"asreview_runs.py: last line is not wall_seconds=...: {last!r}")
-    return order_labels(dataset, output), float(last.split("=", 1)[1])
+    seconds = float(last.split("=", 1)[1])
+    timing.write_text(f"{seconds}\n", encoding="utf-8")
+    return order_labels(dataset, output), seconds
 
 
 def run_ours(
@@ -229,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{path.stem} seed {seed}: WSS@95 {runs[-1].wss95:.3f} ({runs[-1].seconds:.1f} s)")
                     continue
                 if use_asreview:
-                    labels, seconds = run_asreview(python, script, path, inc, exc, seed, workdir)
+                    labels, seconds = run_asreview(
+                        python, script, path, inc, exc, seed, args.results / "orders"
+                    )
                 else:
                     labels, seconds = run_ours(path, inc, exc, seed, "elas_u4", workdir)
                 runs.append(measure(path.stem, seed, base, labels, seconds, 2))

@@ -108,3 +108,11 @@ def test_real_dataset_beats_random_order_and_is_deterministic(shared_data: Path,
     assert [r["record_id"] for r in order[:2]] == [included, excluded]
     assert first.read_bytes() == second.read_bytes()
     assert summary.wss95 > 0
+
+
+def test_without_priors_screens_in_seeded_random_order_until_both_classes_seen(tmp_path: Path) -> None:
+    dataset = tmp_path / "synthetic.csv"
+    ids = _write_synthetic(dataset)
+    output = tmp_path / "order.csv"
+    simulate_file(dataset, output, [], [], seed=5)
+    assert sorted(r["record_id"] for r in _read_order(output)) == sorted(ids)

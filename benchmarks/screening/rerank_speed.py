@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     features = build_features(records, config)
     built = time.perf_counter() - started
-    print(f"features (once per review): {built:.2f} s, {features.shape[1]} columns, {features.nnz} non-zeros")
+    print(
+        f"features (once per review): {built:.2f} s, {len(features)} view(s), "
+        f"{features[0].shape[1]} columns, {features[0].nnz} non-zeros"
+    )
 
     learner = ActiveLearner(features, config, args.seed)
     unlabelled = np.setdiff1d(np.arange(args.records), labelled)

@@ -48,6 +48,7 @@ class ModelConfig:
     retrain: str = "adaptive"  # "every" label, or "adaptive" (see module docstring)
     warmup: int = 100
     growth: int = 20
+    view_weight: float = 0.0  # > 0: add each extra feature view's z-scored scores with this weight
 
     def describe(self) -> str:
         """One line naming every part and parameter, for the model-run log."""
@@ -64,6 +65,7 @@ class ModelConfig:
             f"{self.name}: features={fmt(self.features, self.feature_params)} "
             f"classifier={fmt(self.classifier, self.classifier_params)} "
             f"balancer={fmt(self.balancer, self.balancer_params)} querier={self.querier} retrain={schedule}"
+            + (f" view_weight={self.view_weight}" if self.view_weight else "")
         )
 
 
@@ -85,6 +87,7 @@ LREVIEW = ModelConfig(
     balancer="balanced",
     balancer_params=(("ratio", 9.8),),
     retrain="adaptive",
+    view_weight=0.5,
 )
 MODELS: dict[str, ModelConfig] = {c.name: c for c in (ELAS_U4, LREVIEW)}
 DEFAULT_MODEL = "lreview"
@@ -98,16 +101,33 @@ def get_model(name: str) -> ModelConfig:
         raise ValueError(f"unknown model {name!r}; known: {sorted(MODELS)}") from None
 
 
-def build_features(records: Sequence[Record], config: ModelConfig) -> sp.csr_matrix:
-    """The feature matrix of a review: fitted once over all its records."""
-    return get_features(config.features, **dict(config.feature_params)).fit_transform(records)  # type: ignore[arg-type]
+def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.csr_matrix, ...]:
+    """The feature matrices (views) of a review, fitted once over all its records; the first is the main.
+
+    Only the main view is returned unless the model ensembles over views (`view_weight` > 0).
+    """
+    extractor = get_features(config.features, **dict(config.feature_params))  # type: ignore[arg-type]
+    if config.view_weight > 0:
+        return extractor.fit_transform_views(records)
+    return (extractor.fit_transform(records),)
+
+
+def _zscore(scores: np.ndarray) -> np.ndarray:
+    spread = float(scores.std())
+    centred: np.ndarray = (scores - scores.mean()) / (spread if spread > 0 else 1.0)
+    return centred
 
 
 @dataclass
 class ActiveLearner:
-    """Scores the records of one review from its labels; refits on the configured schedule."""
+    """Scores the records of one review from its labels; refits on the configured schedule.
 
-    features: sp.csr_matrix
+    With several feature views (`build_features`), one classifier is fitted per view and the score is
+    the main view's z-score plus `view_weight` times each other view's z-score: a hedge for records whose
+    controlled terms mislead the main model.
+    """
+
+    views: tuple[sp.csr_matrix, ...]
     config: ModelConfig
     seed: int = 0
     cold_scores: np.ndarray | None = None  # used until both classes are labelled
@@ -117,6 +137,7 @@ class ActiveLearner:
     _includes_at_fit: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.features = self.views[0]
         n = self.features.shape[0]
         self._classifier = get_classifier(
             self.config.classifier, self.seed, **dict(self.config.classifier_params)
@@ -140,7 +161,12 @@ class ActiveLearner:
             return np.zeros(self.features.shape[0])
         if refit or self._due(labels.size, n_includes):
             weights = self._balancer.weights(labels)
-            self._scores = self._classifier.fit_score(self.features[labelled], labels, weights, self.features)
+            scores = [self._classifier.fit_score(x[labelled], labels, weights, x) for x in self.views]
+            if len(scores) == 1:
+                self._scores = scores[0]
+            else:
+                extra = sum((_zscore(s) for s in scores[1:]), np.zeros_like(scores[0]))
+                self._scores = _zscore(scores[0]) + self.config.view_weight * extra
             self._fitted_at = labels.size
             self._includes_at_fit = n_includes
             self.fits += 1
@@ -168,7 +194,7 @@ def rank_records(
     seed_includes: Sequence[int] = (),
     model: str = DEFAULT_MODEL,
     seed: int = 0,
-    features: sp.csr_matrix | None = None,
+    features: tuple[sp.csr_matrix, ...] | None = None,
 ) -> Ranking:
     """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes.
 
@@ -191,8 +217,8 @@ def rank_records(
         cold = bm25_scores(records, query_text, seed_texts)
     if features is None:
         features = build_features(records, config)
-    elif features.shape[0] != len(records):
-        raise ValueError(f"features have {features.shape[0]} rows for {len(records)} records")
+    elif any(view.shape[0] != len(records) for view in features):
+        raise ValueError(f"features do not have one row for each of the {len(records)} records")
     learner = ActiveLearner(features, config, seed, cold_scores=cold)
     scores = learner.scores(labelled, y, refit=True)
     mask = np.ones(len(records), dtype=bool)

@@ -4,10 +4,12 @@ Fitting the vectoriser on all records (labelled or not) is unsupervised and allo
 every record is known before screening starts; only the classifier is refitted as labels arrive.
 
 Each extractor is a small object with one method, `fit_transform(records) -> csr_matrix`, chosen by name
-from `FEATURES`:
+from `FEATURES`; `fit_transform_views` also returns other views of the same records (the first is the
+full matrix) for models that ensemble over views:
 - "tfidf": ASReview's ELAS u4 extractor (title + abstract, word 1-2-grams, sublinear tf, max_df 0.95).
 - "tfidf_meta": the same words, optionally a weighted title-only block, plus a weighted block for
-  controlled terms (MeSH headings, keywords, publication types) as whole-term tokens.
+  controlled terms (MeSH headings, keywords, publication types) as whole-term tokens; its second view
+  is the words alone.
 Not for: choosing or training a model (see `models`, `active`).
 """
 
@@ -56,6 +58,8 @@ class FeatureExtractor(Protocol):
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix: ...
 
+    def fit_transform_views(self, records: Sequence[Record]) -> tuple[sp.csr_matrix, ...]: ...
+
 
 def _word_vectorizer(min_df: int, max_df: float) -> TfidfVectorizer:
     return TfidfVectorizer(
@@ -78,6 +82,10 @@ class Tfidf:
         except ValueError:  # every text empty: no vocabulary, a single constant column
             return sp.csr_matrix(np.ones((len(records), 1), dtype=np.float64))
 
+    def fit_transform_views(self, records: Sequence[Record]) -> tuple[sp.csr_matrix, ...]:
+        """One view: the matrix itself."""
+        return (self.fit_transform(records),)
+
 
 @dataclass(frozen=True)
 class TfidfMeta:
@@ -90,6 +98,10 @@ class TfidfMeta:
     name: str = "tfidf_meta"
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix:
+        return self.fit_transform_views(records)[0]
+
+    def fit_transform_views(self, records: Sequence[Record]) -> tuple[sp.csr_matrix, ...]:
+        """(words + terms, words) when any record has controlled terms, else (words,)."""
         words = Tfidf(self.min_df, self.max_df).fit_transform(records)
         if self.title_weight > 0:
             titles = [r.title for r in records]
@@ -100,15 +112,15 @@ class TfidfMeta:
                 pass
         terms = [record_terms(r) for r in records]
         if not any(terms) or self.term_weight == 0:
-            return words
+            return (words,)
         vectorizer = TfidfVectorizer(
             analyzer=_identity, sublinear_tf=True, min_df=2, max_df=self.max_df, dtype=np.float64
         )
         try:
             block = vectorizer.fit_transform(terms)
         except ValueError:  # no term shared by two records
-            return words
-        return sp.csr_matrix(sp.hstack([words, block * self.term_weight], format="csr"))
+            return (words,)
+        return sp.csr_matrix(sp.hstack([words, block * self.term_weight], format="csr")), words
 
 
 FEATURES: dict[str, type[Tfidf] | type[TfidfMeta]] = {"tfidf": Tfidf, "tfidf_meta": TfidfMeta}

@@ -55,3 +55,14 @@ def test_precomputed_features_give_the_same_ranking() -> None:
     features = build_features(records, get_model("lreview"))
     with_features = rank_records(records, {0: True, 3: False}, seed=2, features=features)
     assert with_features == rank_records(records, {0: True, 3: False}, seed=2)
+
+
+def test_default_model_adds_a_words_only_view_when_records_have_mesh() -> None:
+    from lreview.rank.active import build_features, get_model
+
+    records = _records()
+    views = build_features(records, get_model("lreview"))
+    assert len(views) == 2 and views[0].shape[1] > views[1].shape[1]
+    plain = [Record(source="t", source_id=r.source_id, title=r.title, abstract=r.abstract) for r in records]
+    assert len(build_features(plain, get_model("lreview"))) == 1
+    assert len(build_features(records, get_model("elas_u4"))) == 1

@@ -10,8 +10,13 @@ otherwise after every `max(1, n_labelled // growth)` labels.
 Before both an include and an exclude are known, records are ranked by BM25 similarity to the review's
 question and seed includes (`coldstart`).
 
-Models are named configurations in `MODELS`: "elas_u4" replicates ASReview LAB's default model,
-"lreview" is ours (chosen on the screening benchmark: `benchmarks/screening/compare.py`).
+Models are named configurations in `MODELS`:
+- "elas_u4" replicates ASReview LAB's default model (TF-IDF word 1-2-grams, linear SVM C=0.11,
+  balanced weights ratio 9.8, highest score first, refit after every label); on the benchmark it gives
+  the same screening order as ASReview itself.
+- "lreview" (default) is ours, chosen on the screening benchmark (`benchmarks/screening/compare.py`):
+  the same SVM and weights over word TF-IDF (min_df 2) plus MeSH / keyword / publication-type tokens
+  (weight 0.5), ensembled with a words-only SVM (weight 0.5), refitted on the adaptive schedule.
 Not for: persisting model runs (the store does) or deciding when to stop (see `stopping`).
 """
 

@@ -1,0 +1,17 @@
+"""Ranking: features, classifiers, active learning, stopping rule and simulation (no database)."""
+
+from lreview.rank.active import ActiveLearner, ModelConfig, Ranking, get_model, rank_records
+from lreview.rank.simulate import SimulationSummary, simulate_file
+from lreview.rank.stopping import HypergeometricStopper, StopEstimate
+
+__all__ = [
+    "ActiveLearner",
+    "HypergeometricStopper",
+    "ModelConfig",
+    "Ranking",
+    "SimulationSummary",
+    "StopEstimate",
+    "get_model",
+    "rank_records",
+    "simulate_file",
+]

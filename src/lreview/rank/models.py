@@ -1,0 +1,138 @@
+"""Classifiers that score every record from the labelled ones.
+
+Each classifier has one method, `fit_score(X_train, y, weights, X_all) -> ndarray`: fit on the labelled
+rows and return a relevance score for every row of `X_all` (higher = more likely relevant). Only the
+order of the scores matters to the querier; ensembles put members on one scale by z-scoring.
+Chosen by name from `CLASSIFIERS`:
+- "svm": linear SVM, squared hinge, C=0.11 (ASReview ELAS u4's classifier; margin as the score).
+- "logistic": L2 logistic regression (liblinear); log-odds as the score.
+- "nb": multinomial naive Bayes, alpha=3.822 (ASReview ELAS u3); log-odds as the score.
+- "svm_nb": mean of the z-scored "svm" and "nb" scores.
+Not for: feature extraction or sample weighting (see `features`, `balance`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.svm import LinearSVC
+
+
+class Classifier(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def fit_score(
+        self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Svm:
+    """Linear SVM (liblinear); the signed distance to the margin is the score."""
+
+    C: float = 0.11
+    loss: str = "squared_hinge"
+    seed: int = 0
+    name: str = "svm"
+
+    def fit_score(
+        self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
+    ) -> np.ndarray:
+        model = LinearSVC(C=self.C, loss=self.loss, random_state=self.seed)
+        return _linear_fit_score(model, x_train, y, weights, x_all)
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """L2 logistic regression (liblinear); the log-odds is the score."""
+
+    C: float = 1.0
+    seed: int = 0
+    name: str = "logistic"
+
+    def fit_score(
+        self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
+    ) -> np.ndarray:
+        model = LogisticRegression(C=self.C, solver="liblinear", random_state=self.seed)
+        return _linear_fit_score(model, x_train, y, weights, x_all)
+
+
+@dataclass(frozen=True)
+class NaiveBayes:
+    """Multinomial naive Bayes; the log-odds is the score."""
+
+    alpha: float = 3.822
+    seed: int = 0
+    name: str = "nb"
+
+    def fit_score(
+        self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
+    ) -> np.ndarray:
+        model = MultinomialNB(alpha=self.alpha)
+        model.fit(x_train, y, sample_weight=weights)
+        log_proba = model.predict_joint_log_proba(x_all)
+        return np.asarray(log_proba[:, 1] - log_proba[:, 0], dtype=np.float64)
+
+
+def _linear_fit_score(
+    model: LinearSVC | LogisticRegression,
+    x_train: sp.csr_matrix,
+    y: np.ndarray,
+    weights: np.ndarray,
+    x_all: sp.csr_matrix,
+) -> np.ndarray:
+    """Fit a linear model and return its decision function on every row (float64 input: no copies)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x_train, y, sample_weight=weights)
+    return np.asarray(model.decision_function(x_all), dtype=np.float64)
+
+
+def _zscore(scores: np.ndarray) -> np.ndarray:
+    spread = float(scores.std())
+    centred: np.ndarray = (scores - scores.mean()) / (spread if spread > 0 else 1.0)
+    return centred
+
+
+@dataclass(frozen=True)
+class SvmNb:
+    """Mean of z-scored linear-SVM and naive-Bayes scores (two views of the same features)."""
+
+    C: float = 0.11
+    alpha: float = 3.822
+    nb_weight: float = 0.5
+    seed: int = 0
+    name: str = "svm_nb"
+
+    def fit_score(
+        self, x_train: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, x_all: sp.csr_matrix
+    ) -> np.ndarray:
+        svm = Svm(C=self.C, seed=self.seed).fit_score(x_train, y, weights, x_all)
+        nb = NaiveBayes(alpha=self.alpha).fit_score(x_train, y, weights, x_all)
+        combined: np.ndarray = (1 - self.nb_weight) * _zscore(svm) + self.nb_weight * _zscore(nb)
+        return combined
+
+
+CLASSIFIERS: dict[str, type[Svm] | type[Logistic] | type[NaiveBayes] | type[SvmNb]] = {
+    "svm": Svm,
+    "logistic": Logistic,
+    "nb": NaiveBayes,
+    "svm_nb": SvmNb,
+}
+
+
+def get_classifier(name: str, seed: int = 0, **params: float | str) -> Classifier:
+    """The classifier registered under `name`, with its parameters and random seed."""
+    try:
+        cls = CLASSIFIERS[name]
+    except KeyError:
+        raise ValueError(f"unknown classifier {name!r}; known: {sorted(CLASSIFIERS)}") from None
+    return cls(seed=seed, **params)  # type: ignore[arg-type]

@@ -46,6 +46,12 @@ def deduplicate(config_path: str) -> pipeline.DedupStepSummary:
     return pipeline.deduplicate(load_config(config_path))
 
 
+@task(retries=1, retry_delay_seconds=[30])
+def rank(config_path: str) -> pipeline.RankStepSummary:
+    """Retrain on every decision so far and re-rank the unscreened records (reproducible from the store)."""
+    return pipeline.rank(load_config(config_path))
+
+
 @flow(name="lreview-refresh", log_prints=True)
 def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any]:
     """Harvest every search of the review while holding its refresh lock; publish a summary table."""
@@ -54,7 +60,8 @@ def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any
         harvests = tuple(harvest_search(config_path, s.name) for s in config.searches)
         imported = import_dropped_files(config_path)
         dedup = deduplicate(config_path)
-    summary = pipeline.RefreshSummary(config.review_id, harvests, imported.files, dedup)
+        ranked = rank(config_path) if dedup.records else None
+    summary = pipeline.RefreshSummary(config.review_id, harvests, imported.files, dedup, ranked)
     create_table_artifact(
         key=f"refresh-{config.review_id}",
         table=summary.rows(),

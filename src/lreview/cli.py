@@ -77,8 +77,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_dedupe(args: argparse.Namespace) -> int:
     from lreview.dedup import dedupe_files
 
-    summary = dedupe_files(args.inputs, args.output)
-    print(summary.format())
+    s = dedupe_files(args.inputs, args.output)
+    print(
+        f"{s.records} records -> {s.clusters} clusters ({s.duplicates_removed} duplicates); "
+        f"{s.possible} possible duplicate pairs for a human, {s.related} related pairs; wrote {s.output}"
+    )
     return 0
 
 
@@ -105,6 +108,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     summary = ingest_decisions(config, args.file, stage=args.stage)
     print(summary.format())
+    if args.stage == "title_abstract" and not args.no_rank:
+        from lreview.pipeline import rank
+
+        print(rank(config).format())
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import rank
+
+    print(rank(load_config(args.config)).format())
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import apply_stopping_rule
+
+    summary, excluded = apply_stopping_rule(load_config(args.config), force=args.force)
+    print("\n".join(summary.estimate_lines()))
+    print(f"{excluded} unscreened publications recorded as excluded by the stopping rule (automation)")
     return 0
 
 
@@ -170,7 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(p)
     p.add_argument("file", type=Path)
     p.add_argument("--stage", default="title_abstract", choices=["title_abstract", "full_text"])
+    p.add_argument("--no-rank", action="store_true", help="do not retrain and re-rank afterwards")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "rank", help="retrain on all decisions, re-rank, write the next batch and stop estimate"
+    )
+    _config_arg(p)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("stop", help="record unscreened records as excluded by the stopping rule")
+    _config_arg(p)
+    p.add_argument("--force", action="store_true", help="stop even if the rule does not yet support it")
+    p.set_defaults(func=cmd_stop)
 
     p = sub.add_parser("status", help="counts in the review's store")
     _config_arg(p)

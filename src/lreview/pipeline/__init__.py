@@ -5,8 +5,16 @@ value that the CLI prints and the Prefect flows publish.
 """
 
 from lreview.pipeline.common import open_store, output_path, table
+from lreview.pipeline.cycle import RefreshSummary, refresh
 from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
 from lreview.pipeline.duplicates import DedupStepSummary, deduplicate, deduplicate_store
+from lreview.pipeline.imports import (
+    FileResult,
+    ImportSummary,
+    import_dropped_files,
+    import_files,
+    import_folders,
+)
 from lreview.pipeline.pubmed import (
     HarvestSummary,
     find_search,
@@ -16,14 +24,7 @@ from lreview.pipeline.pubmed import (
     pubmed_client,
     refresh_lock,
 )
-from lreview.pipeline.imports import (
-    FileResult,
-    ImportSummary,
-    import_dropped_files,
-    import_files,
-    import_folders,
-)
-from lreview.pipeline.cycle import RefreshSummary, refresh
+from lreview.pipeline.ranking import RankStepSummary, apply_stopping_rule, rank, rank_store
 from lreview.pipeline.report import StatusReport, status
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "HarvestSummary",
     "ImportSummary",
     "IngestSummary",
+    "RankStepSummary",
     "RefreshSummary",
     "StatusReport",
+    "apply_stopping_rule",
     "deduplicate",
     "deduplicate_store",
     "find_search",
@@ -47,6 +50,8 @@ __all__ = [
     "open_store",
     "output_path",
     "pubmed_client",
+    "rank",
+    "rank_store",
     "read_decisions_csv",
     "refresh",
     "refresh_lock",

@@ -10,8 +10,9 @@ from typing import Any
 from lreview.config import ReviewConfig
 from lreview.pipeline.common import open_store, table
 from lreview.pipeline.duplicates import DedupStepSummary, deduplicate_store
-from lreview.pipeline.pubmed import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
 from lreview.pipeline.imports import FileResult, import_folders
+from lreview.pipeline.pubmed import HarvestSummary, find_search, harvest, pubmed_client, refresh_lock
+from lreview.pipeline.ranking import RankStepSummary, rank_store
 from lreview.sources.eutils import EutilsClient
 
 
@@ -23,6 +24,7 @@ class RefreshSummary:
     harvests: tuple[HarvestSummary, ...] = ()
     imports: tuple[FileResult, ...] = ()
     dedup: DedupStepSummary | None = None
+    ranking: RankStepSummary | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -42,6 +44,8 @@ class RefreshSummary:
             lines += ["imported files:", table([f.row() for f in self.imports])]
         if self.dedup is not None:
             lines.append(self.dedup.format())
+        if self.ranking is not None:
+            lines.append(self.ranking.format())
         return "\n".join([*lines, *self.notes])
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,4 +68,5 @@ def refresh(
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
         imported = import_folders(config, store)
         dedup = deduplicate_store(config, store)
-    return RefreshSummary(config.review_id, harvests, imported.files, dedup)
+        ranked = rank_store(config, store) if dedup.records else None
+    return RefreshSummary(config.review_id, harvests, imported.files, dedup, ranked)

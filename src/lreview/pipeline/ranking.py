@@ -137,8 +137,8 @@ def write_batch(path: Path, pubs: list[Publication], order: list[tuple[int, floa
             writer.writerow({
                 "record_id": pubs[i].record_id, "decision": "", "reviewer": reviewer, "reason": "",
                 "rank": rank, "score": f"{score:.6f}", "title": r.title, "abstract": r.abstract,
-                "authors": "; ".join(r.authors), "year": r.year or "", "journal": r.journal or r.journal_abbrev,
-                "pmid": r.pmid or "", "doi": r.doi or "",
+                "authors": "; ".join(r.authors), "year": r.year or "",
+                "journal": r.journal or r.journal_abbrev, "pmid": r.pmid or "", "doi": r.doi or "",
             })  # fmt: skip
 
 

@@ -1,0 +1,106 @@
+"""Ranking in the live pipeline: cold start, retrain after ingest, batches, inheritance, stopping."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lreview import pipeline
+from lreview.config import ReviewConfig
+from lreview.errors import LreviewError
+from lreview.store import Store
+from tests.pipeline.test_deduplicate import ris_for
+from tests.pipeline.test_import_ingest import make_config, write
+from tests.support.pubmed_builder import make_articles
+
+ARTICLES = make_articles(60, start=date(2020, 1, 1), end=date(2024, 1, 1))
+
+
+def imported(tmp_path: Path) -> ReviewConfig:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    pipeline.import_files(config, [write(tmp_path / "pubmed.ris", ris_for(ARTICLES))], source="PubMed")
+    with Store.open(config.database_url) as store:
+        pipeline.deduplicate_store(config, store)
+    return config
+
+
+def read_batch(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def decide(tmp_path: Path, config: ReviewConfig, rows: list[tuple[str, str]], name: str) -> Path:
+    body = "".join(f"{rid},{decision},ann\n" for rid, decision in rows)
+    return write(tmp_path / name, "record_id,decision,reviewer\n" + body)
+
+
+def test_cold_start_ranks_by_the_question_and_writes_a_batch(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    summary = pipeline.rank(config)
+    assert not summary.trained and summary.estimate is None
+    assert summary.batch is not None and summary.batch.with_suffix(".txt").is_file()
+    rows = read_batch(summary.batch)
+    assert len(rows) == 60 and [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
+    assert list(rows[0])[:3] == ["record_id", "decision", "reviewer"]
+
+
+def test_ingest_retrains_and_the_screened_leave_the_ranking(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    first = read_batch(pipeline.rank(config).batch or Path())
+    decisions = [(first[0]["record_id"], "include"), (first[1]["record_id"], "exclude")]
+    decisions += [(r["record_id"], "exclude") for r in first[2:10]]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, decisions, "d1.csv"))
+    summary = pipeline.rank(config)
+    assert summary.trained and (summary.screened, summary.included) == (10, 1)
+    assert summary.estimate is not None and 0 <= summary.estimate.recall_estimate <= 1
+    batch = read_batch(summary.batch or Path())
+    assert len(batch) == 50 and not {r["record_id"] for r in batch} & {rid for rid, _ in decisions}
+    with Store.open(config.database_url) as store:
+        latest = store.latest_ranking("imp")
+    assert latest is not None and latest.model_run.n_train == 10 and latest.model_run.n_included == 1
+    assert "estimated recall" in summary.format()
+
+
+def test_same_decisions_and_seed_give_the_same_ranking(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    first = read_batch(pipeline.rank(config).batch or Path())
+    rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    a = read_batch(pipeline.rank(config).batch or Path())
+    b = read_batch(pipeline.rank(config).batch or Path())
+    assert [r["record_id"] for r in a] == [r["record_id"] for r in b]
+
+
+def test_a_duplicate_of_a_screened_record_inherits_its_decision(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    first = read_batch(pipeline.rank(config).batch or Path())
+    screened = first[0]
+    rows = [(screened["record_id"], "exclude"), (first[1]["record_id"], "include")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    twin = next(a for a in ARTICLES if a.title.upper() == screened["title"])
+    pipeline.import_files(config, [write(tmp_path / "embase.ris", ris_for([twin]))], source="Embase")
+    with Store.open(config.database_url) as store:
+        dedup = pipeline.deduplicate_store(config, store)
+        summary = pipeline.rank_store(config, store)
+    assert dedup.duplicates_removed == 1
+    assert summary.publications == 60 and summary.screened == 2
+    titles = {r["title"] for r in read_batch(summary.batch or Path())}
+    assert screened["title"] not in titles
+
+
+def test_stopping_records_unscreened_as_excluded_by_automation(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    first = read_batch(pipeline.rank(config).batch or Path())
+    rows = [(first[0]["record_id"], "include"), (first[1]["record_id"], "exclude")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    with pytest.raises(LreviewError, match="does not yet support stopping"):
+        pipeline.apply_stopping_rule(config)
+    _, excluded = pipeline.apply_stopping_rule(config, force=True)
+    assert excluded == 58
+    with Store.open(config.database_url) as store:
+        auto = [d for d in store.decisions("imp") if d.decision == "auto_exclude"]
+    assert len(auto) == 58 and all(d.reviewer == "lreview:stopping-rule" for d in auto)
+    assert "forced" in auto[0].reason and "recall" in auto[0].reason.lower()

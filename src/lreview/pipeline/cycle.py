@@ -67,6 +67,7 @@ def refresh(
         store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
         imported = import_folders(config, store)
-        dedup = deduplicate_store(config, store)
-        ranked = rank_store(config, store) if dedup.records else None
+        stored = list(store.iter_records(config.review_id))  # read once for dedup and ranking
+        dedup = deduplicate_store(config, store, stored)
+        ranked = rank_store(config, store, records=stored) if stored else None
     return RefreshSummary(config.review_id, harvests, imported.files, dedup, ranked)

@@ -8,13 +8,14 @@ that decision and is never sent to reviewers again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lreview.config import ReviewConfig
 from lreview.dedup import DedupOptions, dedupe, pair_key
 from lreview.pipeline.common import open_store, table
-from lreview.store import Store
+from lreview.store import Store, StoredRecord
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,11 @@ class DedupStepSummary:
         return "\n".join([f"deduplication of review {self.review_id}", table(self.rows())])
 
 
-def deduplicate_store(config: ReviewConfig, store: Store) -> DedupStepSummary:
-    """Cluster the review's records, save the clusters and queue new possible duplicates."""
-    stored = list(store.iter_records(config.review_id))
+def deduplicate_store(
+    config: ReviewConfig, store: Store, stored: Sequence[StoredRecord] | None = None
+) -> DedupStepSummary:
+    """Cluster the review's records (`stored`, if already read), save clusters, queue possible pairs."""
+    stored = list(store.iter_records(config.review_id)) if stored is None else stored
     ids = [s.id for s in stored]
     records = [s.record for s in stored]
     position = {record_id: i for i, record_id in enumerate(ids)}

@@ -10,6 +10,7 @@ in and `lreview ingest` reads back. Each batch carries the stopping rule's estim
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from lreview.pipeline.common import open_store
 from lreview.rank.active import DEFAULT_MODEL, rank_records
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
-from lreview.store import Decision, Store
+from lreview.store import Decision, Store, StoredRecord
 
 STAGE = "title_abstract"
 POSITIVE = {"include", "maybe"}  # "maybe" goes on to full text, so it trains as relevant
@@ -80,10 +81,12 @@ class RankStepSummary:
         return "\n".join(lines)
 
 
-def publications(store: Store, review_id: str) -> list[Publication]:
+def publications(
+    store: Store, review_id: str, records: Sequence[StoredRecord] | None = None
+) -> list[Publication]:
     """The review's publications: latest dedup clusters, or one per record before any dedup."""
     clusters = store.latest_clusters(review_id)
-    stored = {s.id: s for s in store.iter_records(review_id)}
+    stored = {s.id: s for s in (store.iter_records(review_id) if records is None else records)}
     clustered = {rid for members in clusters for rid in members}
     groups = [m for m in clusters if m[0] in stored] + [[rid] for rid in stored if rid not in clustered]
     return [Publication(m[0], tuple(m), stored[m[0]].record) for m in sorted(groups)]
@@ -142,9 +145,15 @@ def write_batch(path: Path, pubs: list[Publication], order: list[tuple[int, floa
             })  # fmt: skip
 
 
-def rank_store(config: ReviewConfig, store: Store, *, emit_batch: bool = True) -> RankStepSummary:
+def rank_store(
+    config: ReviewConfig,
+    store: Store,
+    *,
+    emit_batch: bool = True,
+    records: Sequence[StoredRecord] | None = None,
+) -> RankStepSummary:
     """Retrain on every decision so far, re-rank all unscreened publications, store and emit a batch."""
-    pubs = publications(store, config.review_id)
+    pubs = publications(store, config.review_id, records)
     if not pubs:
         raise LreviewError(
             f"review {config.review_id} has no records yet: run lreview refresh or import first"

@@ -220,15 +220,19 @@ def rank_records(
     if not trained:
         seed_texts = [record_text(records[i]) for i in labelled[y == 1]]
         cold = bm25_scores(records, query_text, seed_texts)
-    if features is None:
-        features = build_features(records, config)
-    elif any(view.shape[0] != len(records) for view in features):
-        raise ValueError(f"features do not have one row for each of the {len(records)} records")
-    learner = ActiveLearner(features, config, seed, cold_scores=cold)
-    scores = learner.scores(labelled, y, refit=True)
     mask = np.ones(len(records), dtype=bool)
     mask[labelled] = False
-    order = learner.querier.order(scores, np.flatnonzero(mask))
+    if cold is not None:  # no classifier yet: the cold-start scores are the ranking (no features needed)
+        scores = cold
+        order = get_querier(config.querier, len(records), seed).order(scores, np.flatnonzero(mask))
+    else:
+        if features is None:
+            features = build_features(records, config)
+        elif any(view.shape[0] != len(records) for view in features):
+            raise ValueError(f"features do not have one row for each of the {len(records)} records")
+        learner = ActiveLearner(features, config, seed)
+        scores = learner.scores(labelled, y, refit=True)
+        order = learner.querier.order(scores, np.flatnonzero(mask))
     return Ranking(
         order=tuple(int(i) for i in order),
         scores=tuple(float(scores[i]) for i in order),

@@ -115,6 +115,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import decide_possible_duplicates, export_possible_duplicates
+
+    config = load_config(args.config)
+    if args.action == "export":
+        output = args.file or config.output_dir / "possible-duplicates.csv"
+        n = export_possible_duplicates(config, output)
+        print(
+            f"{n} possible duplicate pairs written to {output}; "
+            "fill in verdict (same/different) and decided_by"
+        )
+        return 0
+    if args.file is None:
+        raise LreviewError("lreview duplicates decide needs the filled-in pairs CSV")
+    decided, summary = decide_possible_duplicates(config, args.file)
+    print(f"{decided} verdicts recorded from {args.file}")
+    print(summary.format())
+    return 0
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
     from lreview.config import load_config
     from lreview.pipeline import rank

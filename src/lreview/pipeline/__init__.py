@@ -7,7 +7,13 @@ value that the CLI prints and the Prefect flows publish.
 from lreview.pipeline.common import open_store, output_path, table
 from lreview.pipeline.cycle import RefreshSummary, refresh
 from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
-from lreview.pipeline.duplicates import DedupStepSummary, deduplicate, deduplicate_store
+from lreview.pipeline.duplicates import (
+    DedupStepSummary,
+    decide_possible_duplicates,
+    deduplicate,
+    deduplicate_store,
+    export_possible_duplicates,
+)
 from lreview.pipeline.imports import (
     FileResult,
     ImportSummary,
@@ -37,8 +43,10 @@ __all__ = [
     "RefreshSummary",
     "StatusReport",
     "apply_stopping_rule",
+    "decide_possible_duplicates",
     "deduplicate",
     "deduplicate_store",
+    "export_possible_duplicates",
     "find_search",
     "harvest",
     "harvest_search",

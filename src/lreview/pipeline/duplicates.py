@@ -8,12 +8,16 @@ that decision and is never sent to reviewers again.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lreview.config import ReviewConfig
 from lreview.dedup import DedupOptions, dedupe, pair_key
+from lreview.errors import InputError
 from lreview.pipeline.common import open_store, table
 from lreview.store import Store, StoredRecord
 
@@ -84,3 +88,70 @@ def deduplicate(config: ReviewConfig) -> DedupStepSummary:
     """Open the store and deduplicate the review (the unit a flow task retries)."""
     with open_store(config) as store:
         return deduplicate_store(config, store)
+
+
+# ---- the possible-duplicates queue: export for a human, ingest their verdicts ---------------------
+
+PAIR_COLUMNS = ["record_a", "record_b", "score", "verdict", "decided_by", "title_a", "title_b",
+                "authors_a", "authors_b", "year_a", "year_b", "journal_a", "journal_b", "pages_a",
+                "pages_b", "doi_a", "doi_b", "source_a", "source_b"]  # fmt: skip
+VERDICTS = {"same": "confirmed", "duplicate": "confirmed", "yes": "confirmed",
+            "different": "rejected", "distinct": "rejected", "no": "rejected"}  # fmt: skip
+
+
+def export_possible_duplicates(config: ReviewConfig, output: Path) -> int:
+    """Write the pending possible duplicates as a CSV a human fills in (verdict: same/different)."""
+    with open_store(config) as store:
+        pairs = store.duplicate_pairs(config.review_id, status="pending")
+        records = store.get_records(config.review_id, [i for p in pairs for i in (p.record_a, p.record_b)])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=PAIR_COLUMNS)
+        writer.writeheader()
+        for p in pairs:
+            row: dict[str, Any] = {"record_a": p.record_a, "record_b": p.record_b, "score": f"{p.score:.3f}"}
+            for side, rid in (("a", p.record_a), ("b", p.record_b)):
+                r = records[rid].record
+                row |= {
+                    f"title_{side}": r.title, f"authors_{side}": "; ".join(r.authors[:6]),
+                    f"year_{side}": r.year or "", f"journal_{side}": r.journal or r.journal_abbrev,
+                    f"pages_{side}": r.pages, f"doi_{side}": r.doi or "", f"source_{side}": r.source,
+                }  # fmt: skip
+            writer.writerow(row)
+    return len(pairs)
+
+
+def decide_possible_duplicates(config: ReviewConfig, path: Path) -> tuple[int, DedupStepSummary]:
+    """Apply a filled-in pairs CSV (all rows checked first), then deduplicate again with the verdicts."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with open_store(config) as store:
+        known = {(p.record_a, p.record_b) for p in store.duplicate_pairs(config.review_id)}
+        verdicts: list[tuple[int, int, str, str]] = []
+        for line, row in enumerate(rows, start=2):
+            verdict = (row.get("verdict") or "").strip().casefold()
+            if not verdict:
+                continue  # not decided yet: stays pending
+            where = f"{path}: row {line}"
+            status = VERDICTS.get(verdict)
+            if status is None:
+                raise InputError(f"{where}: verdict {row.get('verdict')!r} is not same/different")
+            who = (row.get("decided_by") or "").strip()
+            if who not in config.review.reviewers:
+                raise InputError(f"{where}: decided_by {who!r} is not in review.reviewers of the config")
+            try:
+                a, b = sorted((int(row["record_a"]), int(row["record_b"])))
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"{where}: record_a/record_b must be record numbers") from None
+            if (a, b) not in known:
+                raise InputError(
+                    f"{where}: pair {a}-{b} is not a possible duplicate of review {config.review_id}"
+                )
+            verdicts.append((a, b, status, who))
+        for a, b, status, who in verdicts:
+            store.decide_duplicate_pair(config.review_id, a, b, status, who)
+        summary = deduplicate_store(config, store)
+    return len(verdicts), summary

@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 
 from lreview.store import Store
+from tests.pipeline.test_deduplicate import ris_for
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import make_articles
 
@@ -24,6 +25,10 @@ eligibility = "anything"
 exclusion_reasons = ["wrong population"]
 reviewers = ["r1"]
 output_dir = "{out}"
+
+[imports]
+folders = ["{drop}"]
+source_by_folder = {{ drop = "Embase" }}
 
 [[searches]]
 name = "one"
@@ -68,8 +73,10 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     prefect_home: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config_path = tmp_path / "review.toml"
-    config_path.write_text(CONFIG.format(out=tmp_path / "out"), encoding="utf-8")
+    config_path.write_text(CONFIG.format(out=tmp_path / "out", drop=tmp_path / "drop"), encoding="utf-8")
     articles = make_articles(300, start=date(2023, 1, 1), end=date(2025, 6, 30))
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "embase.ris").write_text(ris_for(articles[:5]), encoding="utf-8")
     with EutilsServer(articles) as server:
         monkeypatch.setenv("LREVIEW_EUTILS_URL", server.url)
         monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
@@ -78,8 +85,13 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     rows = {h["search"]: h for h in result["harvests"]}
     assert rows["one"]["count"] == 300
     assert rows["two"]["count"] == sum(a.entrez_date >= date(2024, 1, 1) for a in articles)
+    assert [(f["source"], f["records"], f["status"]) for f in result["imports"]] == [
+        ("Embase", 5, "imported")
+    ]
+    assert result["dedup"]["records"] == 305 and result["dedup"]["publications"] == 300
+    assert result["ranking"]["publications"] == 300 and result["ranking"]["batch"] is not None
     with Store.open(f"sqlite:///{tmp_path / 'out' / 'lreview.sqlite'}") as store:
-        assert store.count_records("flow-review") == 300
+        assert store.count_by_source("flow-review") == {"PubMed": 300, "Embase": 5}
 
     from prefect.client.orchestration import get_client
 

@@ -21,6 +21,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, task  # noqa: E402
+from prefect import serve as prefect_serve  # noqa: E402
+from prefect.deployments.runner import RunnerDeployment  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
 
@@ -71,17 +73,21 @@ def refresh(config_path: str = "config/ldn-endometriosis.toml") -> dict[str, Any
     return summary.as_dict()
 
 
-def serve(config_path: str) -> None:
-    """Serve the refresh deployment on the config's cron schedule and time zone, one run at a time."""
+def deployment(config_path: str) -> RunnerDeployment:
+    """The scheduled refresh deployment of one review: its cron and time zone, one run at a time."""
     config = load_config(config_path)
-    refresh.serve(
+    return refresh.to_deployment(
         name=f"refresh-{config.review_id}",
         schedules=[Cron(config.schedule.cron, timezone=config.schedule.timezone)],
         parameters={"config_path": str(Path(config_path).resolve())},
-        global_limit=1,
-        limit=1,
+        concurrency_limit=1,
         tags=["lreview", config.review_id],
     )
+
+
+def serve(config_path: str) -> None:
+    """Serve the review's refresh deployment (needs a persistent Prefect API, see the README)."""
+    prefect_serve(deployment(config_path), limit=1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -65,6 +66,7 @@ def load_flow_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("refresh_flow", REPO / "flows" / "refresh.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules["refresh_flow"] = module  # Prefect finds a flow's file through its module
     spec.loader.exec_module(module)
     return module
 
@@ -104,3 +106,17 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     published = asyncio.run(artifacts())
     tables = [a for a in published if getattr(a, "key", None) == "refresh-flow-review"]
     assert tables and getattr(tables[0], "type", None) == "table"
+
+
+def test_deployment_takes_cron_timezone_and_one_run_at_a_time_from_the_config(tmp_path: Path) -> None:
+    config_path = tmp_path / "review.toml"
+    text = CONFIG.format(out=tmp_path / "out", drop=tmp_path / "drop")
+    config_path.write_text(
+        text + '\n[schedule]\ncron = "30 5 * * 2"\ntimezone = "Asia/Tokyo"\n', encoding="utf-8"
+    )
+    deployment = load_flow_module().deployment(str(config_path))
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 5 * * 2", "Asia/Tokyo")
+    assert deployment.concurrency_limit == 1
+    assert deployment.name == "refresh-flow-review"
+    assert deployment.parameters == {"config_path": str(config_path.resolve())}

@@ -22,8 +22,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, task  # noqa: E402
 from prefect import serve as prefect_serve  # noqa: E402
-from prefect.deployments.runner import RunnerDeployment  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
+from prefect.deployments.runner import RunnerDeployment  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
 
 from lreview import pipeline  # noqa: E402

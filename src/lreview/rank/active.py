@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from lreview.rank.balance import get_balancer
 from lreview.rank.coldstart import bm25_scores
 from lreview.rank.features import get_features, record_text
-from lreview.rank.models import get_classifier
+from lreview.rank.models import get_classifier, zscore
 from lreview.rank.query import get_querier
 from lreview.records import Record
 
@@ -117,12 +117,6 @@ def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.c
     return (extractor.fit_transform(records),)
 
 
-def _zscore(scores: np.ndarray) -> np.ndarray:
-    spread = float(scores.std())
-    centred: np.ndarray = (scores - scores.mean()) / (spread if spread > 0 else 1.0)
-    return centred
-
-
 @dataclass
 class ActiveLearner:
     """Scores the records of one review from its labels; refits on the configured schedule.
@@ -170,8 +164,8 @@ class ActiveLearner:
             if len(scores) == 1:
                 self._scores = scores[0]
             else:
-                extra = sum((_zscore(s) for s in scores[1:]), np.zeros_like(scores[0]))
-                self._scores = _zscore(scores[0]) + self.config.view_weight * extra
+                extra = sum((zscore(s) for s in scores[1:]), np.zeros_like(scores[0]))
+                self._scores = zscore(scores[0]) + self.config.view_weight * extra
             self._fitted_at = labels.size
             self._includes_at_fit = n_includes
             self.fits += 1

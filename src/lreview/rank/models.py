@@ -96,7 +96,8 @@ def _linear_fit_score(
     return np.asarray(model.decision_function(x_all), dtype=np.float64)
 
 
-def _zscore(scores: np.ndarray) -> np.ndarray:
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Scores on a common scale (mean 0, sd 1) so that ensembles can add them."""
     spread = float(scores.std())
     centred: np.ndarray = (scores - scores.mean()) / (spread if spread > 0 else 1.0)
     return centred
@@ -117,7 +118,7 @@ class SvmNb:
     ) -> np.ndarray:
         svm = Svm(C=self.C, seed=self.seed).fit_score(x_train, y, weights, x_all)
         nb = NaiveBayes(alpha=self.alpha).fit_score(x_train, y, weights, x_all)
-        combined: np.ndarray = (1 - self.nb_weight) * _zscore(svm) + self.nb_weight * _zscore(nb)
+        combined: np.ndarray = (1 - self.nb_weight) * zscore(svm) + self.nb_weight * zscore(nb)
         return combined
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.sources.pubmed_xml import parse_pubmed_xml
 from lreview.store import Store, UpsertCounts
 
+log = logging.getLogger("lreview.pipeline")
 PUBMED = "PubMed"
 LOCK_STALE_AFTER = timedelta(hours=6)
 
@@ -165,4 +167,7 @@ def harvest_search(config: ReviewConfig, name: str, today: date | None = None) -
 
 def pubmed_client(config: ReviewConfig) -> EutilsClient:
     """An E-utilities client from the environment (URL, email, api key) and the config's batch size."""
-    return EutilsClient(EutilsSettings.from_env(batch_size=config.pubmed.batch_size))
+    settings = EutilsSettings.from_env(batch_size=config.pubmed.batch_size)
+    if not settings.email:
+        log.warning("NCBI_EMAIL is not set: NCBI asks every E-utilities user for a contact address")
+    return EutilsClient(settings)

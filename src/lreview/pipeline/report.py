@@ -40,7 +40,7 @@ def status(config: ReviewConfig) -> StatusReport:
                 "run": r.id,
                 "search": r.search_name,
                 "status": r.status,
-                "window": f"{r.mindate}..{r.maxdate}",
+                "window": f"{r.mindate or 'start'}..{r.maxdate}",
                 "count": r.count_reported,
                 "new": r.n_new,
                 "updated": r.n_updated,

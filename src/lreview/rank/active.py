@@ -16,8 +16,8 @@ Models are named configurations in `MODELS`:
   the same screening order as ASReview itself.
 - "lreview" (default) is ours, chosen on the screening benchmark (`benchmarks/screening/compare.py`):
   the same SVM and weights over word TF-IDF (as ELAS u4) plus MeSH / keyword / publication-type tokens
-  (weight 0.25), ensembled with a words-only SVM (weight 0.5), refitted after every label up to 500
-  labels and on the adaptive schedule after that. A heavier term block (0.5) or min_df 2 won on
+  (weight 0.15), ensembled with a words-only SVM (weight 0.5), refitted after every label up to 500
+  labels and on the adaptive schedule after that. A heavier term block (0.25-0.5) or min_df 2 won on
   average but lost badly on some reviews (Cohen BetaBlockers, ProtonPumpInhibitors; ACEInhibitors).
 Not for: persisting model runs (the store does) or deciding when to stop (see `stopping`).
 """
@@ -88,7 +88,7 @@ ELAS_U4 = ModelConfig(
 LREVIEW = ModelConfig(
     name="lreview",
     features="tfidf_meta",
-    feature_params=(("min_df", 1), ("term_weight", 0.25)),
+    feature_params=(("min_df", 1), ("term_weight", 0.15)),
     classifier="svm",
     classifier_params=(("C", 0.11),),
     balancer="balanced",

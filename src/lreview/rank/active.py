@@ -15,8 +15,10 @@ Models are named configurations in `MODELS`:
   balanced weights ratio 9.8, highest score first, refit after every label); on the benchmark it gives
   the same screening order as ASReview itself.
 - "lreview" (default) is ours, chosen on the screening benchmark (`benchmarks/screening/compare.py`):
-  the same SVM and weights over word TF-IDF (min_df 2) plus MeSH / keyword / publication-type tokens
-  (weight 0.5), ensembled with a words-only SVM (weight 0.5), refitted on the adaptive schedule.
+  the same SVM and weights over word TF-IDF (as ELAS u4) plus MeSH / keyword / publication-type tokens
+  (weight 0.15), ensembled with a words-only SVM (weight 0.5), refitted after every label up to 500
+  labels and on the adaptive schedule after that. A heavier term block (0.25-0.5) or min_df 2 won on
+  average but lost badly on some reviews (Cohen BetaBlockers, ProtonPumpInhibitors; ACEInhibitors).
 Not for: persisting model runs (the store does) or deciding when to stop (see `stopping`).
 """
 
@@ -86,12 +88,13 @@ ELAS_U4 = ModelConfig(
 LREVIEW = ModelConfig(
     name="lreview",
     features="tfidf_meta",
-    feature_params=(("min_df", 2), ("term_weight", 0.5)),
+    feature_params=(("min_df", 1), ("term_weight", 0.15)),
     classifier="svm",
     classifier_params=(("C", 0.11),),
     balancer="balanced",
     balancer_params=(("ratio", 9.8),),
     retrain="adaptive",
+    warmup=500,
     view_weight=0.5,
 )
 MODELS: dict[str, ModelConfig] = {c.name: c for c in (ELAS_U4, LREVIEW)}

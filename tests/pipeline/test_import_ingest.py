@@ -149,3 +149,13 @@ def test_cli_prints_one_line_error_and_exits_2(tmp_path: Path, capsys: pytest.Ca
     assert main(["status", "--config", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("lreview: error: ") and "\n" not in err and "bad.toml" in err
+
+
+def test_decisions_file_that_is_not_utf8_is_named_and_nothing_is_logged(tmp_path: Path) -> None:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    pipeline.import_files(config, [write(tmp_path / "x.ris", RIS)], source="Embase")
+    a, _ = record_ids(config)
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(f"record_id,decision,reviewer,reason\n{a},exclude,ann,r\xe9sum\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin1.csv: not UTF-8 text"):
+        pipeline.ingest_decisions(config, bad)

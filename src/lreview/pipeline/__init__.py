@@ -4,7 +4,7 @@ Each step opens the review's store, does one idempotent piece of work and return
 value that the CLI prints and the Prefect flows publish.
 """
 
-from lreview.pipeline.common import open_store, output_path, table
+from lreview.pipeline.common import open_store, table
 from lreview.pipeline.cycle import RefreshSummary, refresh
 from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
 from lreview.pipeline.duplicates import (
@@ -56,7 +56,6 @@ __all__ = [
     "import_folders",
     "ingest_decisions",
     "open_store",
-    "output_path",
     "pubmed_client",
     "rank",
     "rank_store",

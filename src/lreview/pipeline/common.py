@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from lreview.config import ReviewConfig
@@ -24,9 +23,3 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
 def open_store(config: ReviewConfig) -> Store:
     """The review's store, created or upgraded as needed (SQLite folders are created)."""
     return Store.open(config.database_url)
-
-
-def output_path(config: ReviewConfig, name: str) -> Path:
-    path = config.output_dir / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path

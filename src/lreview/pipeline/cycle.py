@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,6 @@ class RefreshSummary:
     imports: tuple[FileResult, ...] = ()
     dedup: DedupStepSummary | None = None
     ranking: RankStepSummary | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -46,7 +45,7 @@ class RefreshSummary:
             lines.append(self.dedup.format())
         if self.ranking is not None:
             lines.append(self.ranking.format())
-        return "\n".join([*lines, *self.notes])
+        return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -44,14 +44,17 @@ class IngestSummary:
         )
 
 
-def read_decisions_csv(config: ReviewConfig, path: Path, stage: str, known_ids: set[int]) -> list[Decision]:
-    """Validate every row of a decisions CSV (record_id,decision,reviewer[,reason]) before any write."""
+def read_decisions_csv(config: ReviewConfig, path: Path, stage: str) -> list[Decision]:
+    """Validate every row of a decisions CSV (record_id,decision,reviewer[,reason]) against the config."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(data).hexdigest()
-    text = data.decode("utf-8-sig", errors="strict") if data else ""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("record_id", "decision", "reviewer") if c not in header]
@@ -67,8 +70,6 @@ def read_decisions_csv(config: ReviewConfig, path: Path, stage: str, known_ids: 
             record_id = int(row["record_id"])
         except ValueError:
             raise InputError(f"{where}: record_id {row['record_id']!r} is not a record number") from None
-        if record_id not in known_ids:
-            raise InputError(f"{where}: record_id {record_id} is not a record of review {config.review_id}")
         decision = DECISION_WORDS.get(row["decision"].casefold())
         if decision is None:
             raise InputError(f"{where}: decision {row['decision']!r} is not include/exclude/maybe")
@@ -98,8 +99,14 @@ def read_decisions_csv(config: ReviewConfig, path: Path, stage: str, known_ids: 
 
 def ingest_decisions(config: ReviewConfig, path: Path, stage: str = "title_abstract") -> IngestSummary:
     """Append a decisions CSV to the review's decision log (all rows or none; re-ingest is a no-op)."""
+    decisions = read_decisions_csv(config, Path(path), stage)
     with open_store(config) as store:
-        known = {r.id for r in store.iter_records(config.review_id)}
-        decisions = read_decisions_csv(config, Path(path), stage, known)
+        known = store.get_records(config.review_id, [d.record_id for d in decisions])
+        for d in decisions:
+            if d.record_id not in known:
+                raise InputError(
+                    f"{path}: row {d.row_key}: record_id {d.record_id} "
+                    f"is not a record of review {config.review_id}"
+                )
         appended = store.append_decisions(config.review_id, decisions)
     return IngestSummary(config.review_id, str(path), len(decisions), appended)

@@ -16,7 +16,7 @@ from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
 from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.sources.pubmed_xml import parse_pubmed_xml
-from lreview.store import Store, UpsertCounts
+from lreview.store import RunInfo, Store, UpsertCounts
 
 log = logging.getLogger("lreview.pipeline")
 PUBMED = "PubMed"
@@ -70,11 +70,10 @@ def refresh_lock(config: ReviewConfig, store: Store | None = None) -> Iterator[N
 
 
 def harvest_window(
-    config: ReviewConfig, search: Search, store: Store, today: date
+    config: ReviewConfig, search: Search, last: RunInfo | None, today: date
 ) -> tuple[date | None, date]:
     """The EDAT window to ask for: everything first, then since the last success minus the overlap."""
     end = min(search.maxdate or today, today)
-    last = store.last_successful_run(config.review_id, search.name)
     start = search.mindate
     if last is not None and last.maxdate is not None:
         since = last.maxdate - timedelta(days=config.pubmed.overlap_days)
@@ -91,8 +90,9 @@ def harvest(
 ) -> HarvestSummary:
     """Run one PubMed search into the store: new records inserted, revised ones updated, by PMID."""
     today = today or date.today()
-    start, end = harvest_window(config, search, store, today)
-    incremental = store.last_successful_run(config.review_id, search.name) is not None
+    last = store.last_successful_run(config.review_id, search.name)
+    start, end = harvest_window(config, search, last, today)
+    incremental = last is not None
     begun = time.monotonic()
     run_id = store.start_run(
         config.review_id,

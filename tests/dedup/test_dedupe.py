@@ -70,6 +70,29 @@ def test_part_one_and_part_two_are_not_merged() -> None:
     assert same_cluster([first, roman])
 
 
+def test_sibling_trials_whose_titles_differ_in_one_word_are_not_merged() -> None:
+    def registration(population: str, response: str) -> Record:
+        title = (
+            f"Open label controlled trial of eculizumab in {population} patients "
+            f"with plasma therapy-{response} aHUS"
+        )
+        return Record(
+            source="CENTRAL",
+            source_id=f"{population}-{response}",
+            title=title,
+            abstract=f"{title}. This study is ongoing, but not recruiting participants.",
+            authors=("Alexion Pharmaceuticals, Inc",),
+            year=2011,
+        )
+
+    trials = [registration(p, r) for p in ("adult", "adolescent") for r in ("sensitive", "resistant")]
+    assert len(set(dedupe(trials).cluster_of)) == 4
+    misspelt = embase_copy(
+        title="Intestinal lipoprotein overproduction in insulin-resistent states", doi=None
+    )
+    assert same_cluster([article(doi=None), misspelt])
+
+
 def test_same_title_with_different_dois_is_not_merged() -> None:
     abstract = embase_copy(doi="10.1016/j.atherosclerosis.2008.05.001", pages="S12", volume="199")
     assert not same_cluster([article(), abstract])

@@ -141,6 +141,8 @@ def test_author_volume_journal_never_crash(raw: str) -> None:
         ("a1754", "969-972", None),
         ("", "12-14", None),
         ("2297-2108", "2097-2108", False),
+        ("2141-2147", "2142-2147", True),
+        ("2141-2145", "2142-2147", False),
         ("51", "52", False),
     ],
 )

@@ -3,7 +3,9 @@
 Rules, in order (the first that applies decides):
 1. Guards, "never merge": different PMIDs; different kinds (article vs erratum, retraction notice,
    comment/reply); different part/series numbers; different numbers in otherwise equal titles
-   (unless year, volume, first page and authors all agree: a typo); years more than one apart.
+   (unless year, volume, first page and authors all agree: a typo); a word or two of one title
+   replaced by unlike words in the other ("adult" vs "adolescent", "sensitive" vs "resistant": sibling
+   trials and companion papers; same exception); years more than one apart.
    Similar pairs stopped by a guard are also kept out of one cluster (see `cluster`).
 2. Same PMID, or same DOI with similar titles and overlapping pages: duplicate.
 3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
@@ -19,6 +21,7 @@ Scores are in [0, 1]; the thresholds are named constants below so they can be re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from rapidfuzz.distance import Indel
 
@@ -37,6 +40,8 @@ ABSTRACT_SAME = 0.90
 ABSTRACT_IDENTICAL = 0.97
 LONG_TITLE = 60  # characters: long identical titles with the same year need no further field
 SHORT_TITLE = 35  # characters: "Editorial", "Diabetes update 2010" need more than the title
+SWAP_WORDS = 2  # at most this many words on each side make a "replaced words" title difference
+SWAP_UNLIKE = 0.7  # replaced words less similar than this are different words, not a misspelling
 
 
 _DIFFERENT_TITLES = ("different titles",)
@@ -111,7 +116,26 @@ def _guard(a: Keys, b: Keys) -> str | None:
         return "different numbers in titles"
     if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
         return "years more than one apart"
+    if not _same_id(a, b) and _replaced_words(a, b) and not _same_item(a, b):
+        return "different words in titles"
     return None
+
+
+def _replaced_words(a: Keys, b: Keys) -> bool:
+    """True when some word of one title stands where an unlike word of the other does: "in adult
+    patients" vs "in adolescent patients". Added or dropped words (subtitles, "(aHUS)", truncation)
+    and misspellings ("haemolytic" vs "hemolytic") do not count."""
+    if a.title_words == b.title_words:
+        return False
+    matcher = SequenceMatcher(None, a.title_words, b.title_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace" or i2 - i1 > SWAP_WORDS or j2 - j1 > SWAP_WORDS:
+            continue
+        left, right = " ".join(a.title_words[i1:i2]), " ".join(b.title_words[j1:j2])
+        words = min(len(left), len(right)) >= 4 and not (left.isdigit() or right.isdigit())
+        if words and Indel.normalized_similarity(left, right) < SWAP_UNLIKE:
+            return True
+    return False
 
 
 def compare(a: Keys, b: Keys, link_related: bool = True) -> Verdict:

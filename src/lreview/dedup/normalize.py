@@ -178,13 +178,15 @@ def page_key(raw: str) -> PageKey:
 
 
 def page_ranges_agree(x: PageKey, y: PageKey) -> bool | None:
-    """Same first page → True; one page inside the other's range (`488` in `487-488`) → True; an
-    article number against printed pages (BMJ `a1754` vs `969-972`) or a missing page → None
-    (unknown); else False."""
+    """Same first page → True; one page inside the other's range (`488` in `487-488`) or overlapping
+    ranges with the same last page (`2141-2147` vs `2142-2147`) → True; an article number against
+    printed pages (BMJ `a1754` vs `969-972`) or a missing page → None (unknown); else False."""
     if not x[0] or not y[0]:
         return None
     if x[0] == y[0]:
         return True
+    if x[1] and x[1] == y[1] and page_ranges_overlap(x, y):
+        return True  # "2141-2147" vs "2142-2147": same last page, one database mistyped the first
     if x[2] != y[2] and "" in (x[2], y[2]) and (x[2] or y[2]) != "s":
         return None  # an article number (e/a/c...) against printed pages; "S12" is a printed page
     for (first, last, _), (single, other_last, _) in ((x, y), (y, x)):

@@ -104,3 +104,22 @@ def test_stopping_records_unscreened_as_excluded_by_automation(tmp_path: Path) -
         auto = [d for d in store.decisions("imp") if d.decision == "auto_exclude"]
     assert len(auto) == 58 and all(d.reviewer == "lreview:stopping-rule" for d in auto)
     assert "forced" in auto[0].reason and "recall" in auto[0].reason.lower()
+
+
+def test_reranks_reuse_the_review_feature_cache_until_records_change(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    first = read_batch(pipeline.rank(config).batch or Path())
+    cache = pipeline.feature_cache_path(config)
+    assert not cache.exists()  # cold start: no features needed
+    rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    built = read_batch(pipeline.rank(config).batch or Path())
+    assert cache.is_file()
+    stamp = cache.stat().st_mtime_ns
+    cached = read_batch(pipeline.rank(config).batch or Path())
+    assert cache.stat().st_mtime_ns == stamp
+    cache.unlink()
+    fresh = read_batch(pipeline.rank(config).batch or Path())
+    assert (
+        [r["record_id"] for r in built] == [r["record_id"] for r in cached] == [r["record_id"] for r in fresh]
+    )

@@ -30,7 +30,13 @@ from lreview.pipeline.pubmed import (
     pubmed_client,
     refresh_lock,
 )
-from lreview.pipeline.ranking import RankStepSummary, apply_stopping_rule, rank, rank_store
+from lreview.pipeline.ranking import (
+    RankStepSummary,
+    apply_stopping_rule,
+    feature_cache_path,
+    rank,
+    rank_store,
+)
 from lreview.pipeline.report import StatusReport, status
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "pubmed_client",
     "rank",
     "rank_store",
+    "feature_cache_path",
     "read_decisions_csv",
     "refresh",
     "refresh_lock",

@@ -4,7 +4,7 @@
 (a field before `TY`, a record without `ER`) raises one `InputError` naming file, record and line.
 
 How: a small line scanner of ours checks the structure, numbers records and lines, and pre-normalises
-the real-world variants rispy does not handle (see `_scan`); rispy's `RisParser` then groups each
+the real-world variants rispy does not handle (see `ris_scan`); rispy's `RisParser` then groups each
 record's tags through the mapping table `RIS_MAPPING`, and `_to_record` maps those onto `Record`.
 Not for: Web of Science plain text (`wos.py`), PubMed MEDLINE/.nbib (`medline.py`).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import rispy
 
@@ -30,6 +29,7 @@ from lreview.sources.fields import (
     unique,
     year_of,
 )
+from lreview.sources.ris_scan import DOWNLOAD_HEADER, RawRecord, scan
 
 # rispy's table plus the non-standard tags real exporters write (WoS: FU FX J9 JI MA PA PI PU WE,
 # Ovid PsycInfo: AI NL, Scopus via Citavi: M4 TS, WoS: CP). Every tag is read as a list so a
@@ -71,14 +71,6 @@ class _Parser(rispy.RisParser):  # type: ignore[misc]
     UNKNOWN_TAG = "?!"  # never a tag: tags are a letter and a letter or digit
 
 
-# Tags whose untagged continuation lines are further values (one keyword per line, as Rayyan and
-# some EBSCO exports write them) rather than the wrapped rest of the previous line.
-_ONE_VALUE_PER_LINE = frozenset({"KW", "AU", "A1", "A2", "A3", "A4"})
-# Exporters do not hard-wrap RIS: an untagged line is a line break inside the value (abstract
-# paragraphs, one address or reference per line) and is kept as "\n" — except in titles and
-# journal names, where a break is only layout and becomes a space.
-_ONE_LINE_TAGS = frozenset({"TI", "T1", "T2", "T3", "ST", "BT", "TT", "JO", "JF", "JA", "J2", "CT"})
-
 # Accession-number prefixes that name the database when a record has no DB tag (WoS RIS exports).
 ACCESSION_PREFIXES: dict[str, str] = {"WOS:": "Web of Science"}
 _PROVIDERS = frozenset({"ebscohost", "ovid technologies", "proquest"})
@@ -105,93 +97,9 @@ REFERENCE_TYPES: dict[str, str] = {
     "UNPB": "Unpublished Work",
 }
 
-_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 _PMID_NOTE = re.compile(r"^(\d{1,9})\s*\[PMID\]$", re.IGNORECASE)
 # Ovid MEDLINE RIS carries the PMID only in its record link: ovidweb.cgi?...&D=medp&...&AN=39012781
 _OVID_MEDLINE_LINK = re.compile(r"ovidweb\.cgi\?.*[?&]D=(?:med|prem)\w*&.*[?&]AN=(\d{1,9})\b")
-
-
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """One record's (tag, value) pairs as the scanner read them, with where it starts."""
-
-    number: int  # 1-based position in the file
-    line: int  # line of its TY tag
-    fields: tuple[tuple[str, str], ...]
-
-
-# Lines real exporters put between records (after ER, before the next TY). Ovid numbers its records
-# ("1.") and writes a link to the record after its ER; the link is kept on the record before it.
-_RECORD_COUNTER = re.compile(r"^\d+\.$")
-_AFTER_ER_FIELDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^Link to the Ovid Full Text or citation:\s*(.*)$"), "Ovid link"),
-)
-# Download headers some publishers/EBSCO put before the first TY ("Provider: Wiley", "Database: ...",
-# "Content: text/plain; charset=UTF-8"); "Database" names the file's database.
-_DOWNLOAD_HEADER = re.compile(r"^(Provider|Database|Content|Tagged|Version|Source):\s*(.*)$")
-_AFTER_ER_TAGS = frozenset({"NL"})  # Ovid PsycInfo writes "NL  - <NLM title abbreviation>" after ER
-
-
-def _scan(text: str, name: str) -> list[RawRecord]:
-    """Split RIS text into records, checking structure; untagged lines continue the previous field.
-
-    Done here rather than in rispy because rispy reports no line numbers, silently skips text before
-    the first TY and drops a last record that has no ER; and because real files need: "ER  -" with
-    or without its trailing space, blank lines inside a record, continuation lines that begin with
-    words like "EROSION" (not an ER tag: a tag needs the "  -" after it), one-keyword-per-line KW,
-    and Ovid's record counters and links between records.
-    """
-    records: list[RawRecord] = []
-    fields: list[list[str]] = []  # [tag, value] pairs of the open record
-    start = 0
-    number = 0
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        match = _TAG_LINE.match(line.rstrip())
-        if match is None:
-            stripped = line.strip()
-            if not stripped:
-                continue
-            if fields:
-                last = fields[-1]
-                if last[0] in _ONE_VALUE_PER_LINE:
-                    fields.append([last[0], stripped])
-                else:
-                    joiner = " " if last[0] in _ONE_LINE_TAGS else "\n"
-                    last[1] = f"{last[1]}{joiner}{stripped}".strip()
-                continue
-            if _RECORD_COUNTER.match(stripped) or (number == 0 and _DOWNLOAD_HEADER.match(stripped)):
-                continue
-            after = [(label, m.group(1)) for rx, label in _AFTER_ER_FIELDS if (m := rx.match(stripped))]
-            if after and records:
-                prev = records[-1]
-                records[-1] = RawRecord(prev.number, prev.line, (*prev.fields, after[0]))
-                continue
-            where = f"record {number + 1} (line {lineno})"
-            raise InputError(f"{name}: {where}: text before TY (record has no start): {stripped[:60]!r}")
-        tag, value = match.group(1), (match.group(2) or "").strip()
-        if tag == "TY":
-            if fields:
-                raise InputError(
-                    f"{name}: record {number} (line {start}): missing ER terminator before the next TY "
-                    f"(line {lineno})"
-                )
-            number += 1
-            start = lineno
-            fields = [[tag, value]]
-        elif not fields and tag in _AFTER_ER_TAGS and records:
-            prev = records[-1]
-            records[-1] = RawRecord(prev.number, prev.line, (*prev.fields, (tag, value)))
-        elif not fields:
-            where = f"record {number + 1} (line {lineno})"
-            raise InputError(f"{name}: {where}: field {tag} before TY (record has no start)")
-        elif tag == "ER":
-            records.append(RawRecord(number, start, tuple((t, v) for t, v in fields)))
-            fields = []
-        else:
-            fields.append([tag, value])
-    if fields:
-        raise InputError(f"{name}: record {number} (line {start}): missing ER terminator at end of file")
-    return records
 
 
 # One parser for all records: it keeps no state between `parse_lines` calls. The list tags are a
@@ -338,7 +246,7 @@ def _to_record(raw: RawRecord, tags: dict[str, list[str]], source: str, name: st
 
 def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record]:
     """Every record of a RIS export, in file order; `InputError` naming file/record/line on any fault."""
-    raws = _scan(text, name)
+    raws = scan(text, name)
     if not raws:
         raise InputError(f"{name}: no RIS records (no 'TY  -' ... 'ER  -' block)")
     grouped = [_group(raw) for raw in raws]
@@ -346,7 +254,7 @@ def parse_ris(text: str, name: str, *, source: str | None = None) -> list[Record
     # (a Scopus export where some records lack "DB  - Scopus"), not in mixed re-exports.
     named = unique(_record_database(tags) for tags in grouped)
     file_database = named[0] if len(named) == 1 else ""
-    head = [m for line in text.split("\n", 10)[:10] if (m := _DOWNLOAD_HEADER.match(line.strip()))]
+    head = [m for line in text.split("\n", 10)[:10] if (m := DOWNLOAD_HEADER.match(line.strip()))]
     header = next((m.group(2) for m in head if m.group(1) == "Database"), "")
     if header and not named:
         file_database = database_name(header)

@@ -16,9 +16,15 @@ Models are named configurations in `MODELS`:
   the same screening order as ASReview itself.
 - "lreview" (default) is ours, chosen on the screening benchmark (`benchmarks/screening/compare.py`):
   the same SVM and weights over word TF-IDF (as ELAS u4) plus MeSH / keyword / publication-type tokens
-  (weight 0.15), ensembled with a words-only SVM (weight 0.5), refitted after every label up to 500
-  labels and on the adaptive schedule after that. A heavier term block (0.25-0.5) or min_df 2 won on
-  average but lost badly on some reviews (Cohen BetaBlockers, ProtonPumpInhibitors; ACEInhibitors).
+  (weight 0.15), ensembled with equal weight with a words-only SVM (sum of the two z-scored scores),
+  refitted after every label up to 500 labels and on the adaptive schedule after that. The words-only
+  view weighs as much as the main one because controlled terms sometimes mislead: at weight 0.5 one
+  review (Cohen OralHypoglycemics) screened 2-3 % more than ELAS u4 before 95 % recall; at 1.0 every
+  review is within 2 % of ELAS u4 on seeds 1-3 and the mean gain is unchanged (`tune.py`). A heavier
+  term block (0.25-0.5) or min_df 2 won on average but lost badly on some reviews (Cohen BetaBlockers,
+  ProtonPumpInhibitors; ACEInhibitors). Tried and not kept (each moved single reviews by +-0.03-0.12
+  WSS@95 with no mean gain): character n-gram and LSA views, naive Bayes or logistic regression as a
+  second member, reciprocal-rank fusion, random unlabelled records as pseudo-excludes.
 Not for: persisting model runs (the store does) or deciding when to stop (see `stopping`).
 """
 
@@ -35,7 +41,6 @@ from lreview.rank.coldstart import bm25_scores
 from lreview.rank.features import get_features, record_text
 from lreview.rank.models import get_classifier, zscore
 from lreview.rank.query import get_querier
-from lreview.rank.views import get_view
 from lreview.records import Record
 
 Params = tuple[tuple[str, float | str], ...]
@@ -57,12 +62,6 @@ class ModelConfig:
     warmup: int = 100
     growth: int = 20
     view_weight: float = 0.0  # > 0: add each extra feature view's z-scored scores with this weight
-    extra_views: tuple[tuple[str, float], ...] = ()  # (name in views.VIEWS, weight) ensembled views
-    ensemble_classifier: str = ""  # classifier for every view but the main one ("": the same)
-    ensemble_params: Params = ()
-    fusion: str = "zscore"  # "zscore": weighted sum of z-scores; "rank": weighted reciprocal rank
-    pseudo_negatives: int = 0  # > 0: also train on this many random unlabelled records as excludes
-    pseudo_weight: float = 1.0  # their weight, relative to a labelled exclude's
 
     def describe(self) -> str:
         """One line naming every part and parameter, for the model-run log."""
@@ -80,18 +79,6 @@ class ModelConfig:
             f"classifier={fmt(self.classifier, self.classifier_params)} "
             f"balancer={fmt(self.balancer, self.balancer_params)} querier={self.querier} retrain={schedule}"
             + (f" view_weight={self.view_weight}" if self.view_weight else "")
-            + (f" extra_views={self.extra_views}" if self.extra_views else "")
-            + (
-                f" ensemble={fmt(self.ensemble_classifier, self.ensemble_params)}"
-                if self.ensemble_classifier
-                else ""
-            )
-            + (f" fusion={self.fusion}" if self.fusion != "zscore" else "")
-            + (
-                f" pseudo_negatives={self.pseudo_negatives}x{self.pseudo_weight}"
-                if self.pseudo_negatives
-                else ""
-            )
         )
 
 
@@ -114,7 +101,7 @@ LREVIEW = ModelConfig(
     balancer_params=(("ratio", 9.8),),
     retrain="adaptive",
     warmup=500,
-    view_weight=0.5,
+    view_weight=1.0,
 )
 MODELS: dict[str, ModelConfig] = {c.name: c for c in (ELAS_U4, LREVIEW)}
 DEFAULT_MODEL = "lreview"
@@ -135,10 +122,8 @@ def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.c
     """
     extractor = get_features(config.features, **dict(config.feature_params))  # type: ignore[arg-type]
     if config.view_weight > 0:
-        views = extractor.fit_transform_views(records)
-    else:
-        views = (extractor.fit_transform(records),)
-    return views + tuple(get_view(name)(records) for name, _ in config.extra_views)
+        return extractor.fit_transform_views(records)
+    return (extractor.fit_transform(records),)
 
 
 @dataclass
@@ -165,14 +150,6 @@ class ActiveLearner:
         self._classifier = get_classifier(
             self.config.classifier, self.seed, **dict(self.config.classifier_params)
         )
-        self._ensemble = self._classifier
-        if self.config.ensemble_classifier:
-            self._ensemble = get_classifier(
-                self.config.ensemble_classifier, self.seed, **dict(self.config.ensemble_params)
-            )
-        base = len(self.views) - len(self.config.extra_views)
-        self._weights = [1.0] + [self.config.view_weight] * (base - 1)
-        self._weights += [w for _, w in self.config.extra_views]
         self._balancer = get_balancer(self.config.balancer, **dict(self.config.balancer_params))  # type: ignore[arg-type]
         self.querier = get_querier(self.config.querier, n, self.seed)
 
@@ -183,26 +160,6 @@ class ActiveLearner:
             return True
         return n_labelled - self._fitted_at >= max(1, n_labelled // self.config.growth)
 
-    def _with_pseudo_negatives(
-        self, labelled: np.ndarray, labels: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Add a seeded random sample of unlabelled rows as excludes (weight relative to an exclude's)."""
-        n = self.features.shape[0]
-        mask = np.ones(n, dtype=bool)
-        mask[labelled] = False
-        pool = np.flatnonzero(mask)
-        k = min(self.config.pseudo_negatives, pool.size)
-        if k == 0:
-            return labelled, labels, weights
-        rng = np.random.default_rng((self.seed, labels.size))
-        picked = np.sort(rng.choice(pool, size=k, replace=False))
-        exclude_weight = float(weights[labels == 0].mean())
-        return (
-            np.concatenate([labelled, picked]),
-            np.concatenate([labels, np.zeros(k, dtype=labels.dtype)]),
-            np.concatenate([weights, np.full(k, self.config.pseudo_weight * exclude_weight)]),
-        )
-
     def scores(self, labelled: np.ndarray, labels: np.ndarray, *, refit: bool = False) -> np.ndarray:
         """A score for every record, from the rows `labelled` with 0/1 `labels` (refit if due or asked)."""
         n_includes = int(labels.sum())
@@ -212,36 +169,17 @@ class ActiveLearner:
             return np.zeros(self.features.shape[0])
         if refit or self._due(labels.size, n_includes):
             weights = self._balancer.weights(labels)
-            rows, y = labelled, labels
-            if self.config.pseudo_negatives > 0:
-                rows, y, weights = self._with_pseudo_negatives(labelled, labels, weights)
-            scores = [
-                (self._classifier if i == 0 else self._ensemble).fit_score(x[rows], y, weights, x)
-                for i, x in enumerate(self.views)
-            ]
+            scores = [self._classifier.fit_score(x[labelled], labels, weights, x) for x in self.views]
             if len(scores) == 1:
                 self._scores = scores[0]
             else:
-                self._scores = fuse(scores, self._weights, self.config.fusion)
+                extra = sum((zscore(s) for s in scores[1:]), np.zeros_like(scores[0]))
+                self._scores = zscore(scores[0]) + self.config.view_weight * extra
             self._fitted_at = labels.size
             self._includes_at_fit = n_includes
             self.fits += 1
         assert self._scores is not None
         return self._scores
-
-
-def fuse(scores: Sequence[np.ndarray], weights: Sequence[float], how: str) -> np.ndarray:
-    """One score from several: weighted z-scores ("zscore") or weighted reciprocal ranks ("rank")."""
-    if how == "rank":
-        total = np.zeros_like(scores[0])
-        for s, w in zip(scores, weights, strict=True):
-            ranks = np.empty(s.size)
-            ranks[np.argsort(-s, kind="stable")] = np.arange(1, s.size + 1)
-            total += w / (60.0 + ranks)
-        return total
-    if how != "zscore":
-        raise ValueError(f"unknown fusion {how!r}; known: ['rank', 'zscore']")
-    return sum((w * zscore(s) for s, w in zip(scores, weights, strict=True)), np.zeros_like(scores[0]))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def candidate(name: str, **changes: object) -> None:
 
 
 candidate("vw05", view_weight=0.5)  # the default before: words-only view at half weight
+candidate("tw025", feature_params=(("min_df", 1), ("term_weight", 0.25)))
 candidate("tw010", feature_params=(("min_df", 1), ("term_weight", 0.1)))
 
 

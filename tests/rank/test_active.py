@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
 from lreview.rank.active import rank_records
 from lreview.records import Record
 
@@ -66,3 +71,21 @@ def test_default_model_adds_a_words_only_view_when_records_have_mesh() -> None:
     plain = [Record(source="t", source_id=r.source_id, title=r.title, abstract=r.abstract) for r in records]
     assert len(build_features(plain, get_model("lreview"))) == 1
     assert len(build_features(records, get_model("elas_u4"))) == 1
+
+
+@pytest.mark.parametrize("weight", [None, 0.3])
+def test_ensemble_score_is_main_zscore_plus_weighted_words_only_zscore(weight: float | None) -> None:
+    from lreview.rank.active import ActiveLearner, build_features, get_model
+    from lreview.rank.balance import get_balancer
+    from lreview.rank.models import get_classifier, zscore
+
+    config = get_model("lreview")  # None: the default model's own weight
+    if weight is not None:
+        config = replace(config, view_weight=weight)
+    views = build_features(_records(), config)
+    labelled, labels = np.array([0, 1, 3]), np.array([1, 0, 0])
+    svm = get_classifier(config.classifier, 3, **dict(config.classifier_params))
+    weights = get_balancer(config.balancer, **dict(config.balancer_params)).weights(labels)  # type: ignore[arg-type]
+    main, words = (svm.fit_score(x[labelled], labels, weights, x) for x in views)
+    expected = zscore(main) + config.view_weight * zscore(words)
+    assert np.allclose(ActiveLearner(views, config, seed=3).scores(labelled, labels), expected)

@@ -45,6 +45,11 @@ def candidate(name: str, **changes: object) -> None:
 candidate("vw05", view_weight=0.5)  # the default before: words-only view at half weight
 candidate("tw025", feature_params=(("min_df", 1), ("term_weight", 0.25)))
 candidate("tw010", feature_params=(("min_df", 1), ("term_weight", 0.1)))
+# Measured 2026-11-29, seeds 1-2, Δ mean WSS@95 vs the replica (lreview itself: +0.0062, worst -0.018):
+candidate("c005", classifier_params=(("C", 0.05),))  # +0.0040, worst UrinaryIncontinence -0.043
+candidate("c030", classifier_params=(("C", 0.3),))  # +0.0050, worst OralHypoglycemics -0.029
+candidate("r4", balancer_params=(("ratio", 4.0),))  # +0.0024, worst OralHypoglycemics -0.044
+candidate("r20", balancer_params=(("ratio", 20.0),))  # +0.0058, worst UrinaryIncontinence -0.043
 
 
 def run_one(model: str, path: Path, seed: int) -> tuple[float, float]:

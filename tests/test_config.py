@@ -111,3 +111,11 @@ def test_seed_includes_must_name_pmid_or_doi() -> None:
     data = ldn_data()
     data["ranking"]["seed_includes"] = ["PMID:123", "pubmed 456"]
     assert "ranking.seed_includes: 'pubmed 456' is not 'PMID:<number>' or 'DOI:<doi>'" in error_for(data)
+
+
+def test_dedup_related_option_must_be_related_or_merge() -> None:
+    data = ldn_data()
+    assert load_config(LDN).dedup.related == "related"
+    data["dedup"]["related"] = "join"
+    message = error_for(data)
+    assert message.startswith("config/x.toml: dedup.related:") and "'merge'" in message

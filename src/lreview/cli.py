@@ -75,9 +75,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
-    from lreview.dedup import dedupe_files
+    from lreview.dedup import DedupOptions, dedupe_files
 
-    s = dedupe_files(args.inputs, args.output)
+    s = dedupe_files(args.inputs, args.output, DedupOptions(related=args.related))
     print(
         f"{s.records} records -> {s.clusters} clusters ({s.duplicates_removed} duplicates); "
         f"{s.possible} possible duplicate pairs for a human, {s.related} related pairs; wrote {s.output}"
@@ -200,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedupe", help="cluster duplicate records across files into CLUSTERS.csv")
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     p.add_argument("--output", required=True, type=Path, metavar="CLUSTERS.csv")
+    p.add_argument(
+        "--related",
+        choices=("related", "merge"),
+        default="related",
+        help="preprint vs published and conference abstract vs article: link as related (default) or merge",
+    )
     p.set_defaults(func=cmd_dedupe)
 
     p = sub.add_parser("simulate", help="simulate screening a labelled dataset in ranked order")

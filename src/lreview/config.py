@@ -90,6 +90,13 @@ class Imports(_Strict):
     source_by_folder: dict[str, str] = {}
 
 
+class Dedup(_Strict):
+    """Deduplication choices: preprint vs published version and conference abstract vs full article
+    are linked as "related" (default: both stay, each counted) or merged as duplicates ("merge")."""
+
+    related: Literal["related", "merge"] = "related"
+
+
 class Ranking(_Strict):
     """Active-learning ranking and the stopping rule's recall target and confidence."""
 
@@ -151,6 +158,7 @@ class ReviewConfig(_Strict):
     schedule: Schedule = Schedule()
     pubmed: PubmedOptions = PubmedOptions()
     imports: Imports = Imports()
+    dedup: Dedup = Dedup()
     ranking: Ranking = Ranking()
     screening: Screening = Screening()
     path: Path | None = None  # the file this was loaded from (set by load_config)

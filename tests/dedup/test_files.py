@@ -87,3 +87,17 @@ def test_benchmark_set_keeps_every_record_and_merges_nothing_wrongly(
     for record_id, cluster in predicted.items():
         golds_per_cluster.setdefault(cluster, set()).add(gold[record_id])
     assert all(len(g) == 1 for g in golds_per_cluster.values())
+
+
+def test_cli_related_option_chooses_link_or_merge_for_a_preprint(tmp_path: Path) -> None:
+    from lreview.cli import main
+    from tests.pipeline.test_deduplicate import PREPRINT_AND_ARTICLE
+
+    ris = tmp_path / "both.ris"
+    ris.write_text(PREPRINT_AND_ARTICLE, encoding="utf-8")
+    clusters = {}
+    for related in ("related", "merge"):
+        output = tmp_path / f"{related}.csv"
+        assert main(["dedupe", str(ris), "--output", str(output), "--related", related]) == 0
+        clusters[related] = {row[1] for row in read_rows(output)[1:]}
+    assert (len(clusters["related"]), len(clusters["merge"])) == (2, 1)

@@ -86,3 +86,38 @@ def test_human_verdicts_on_possible_duplicates_are_applied_and_persist(tmp_path:
     with Store.open(config.database_url) as store:
         merged = [m for m in store.latest_clusters("imp") if len(m) > 1]
     assert sorted(merged[0]) == sorted([a, b])
+
+
+PREPRINT_AND_ARTICLE = """TY  - JOUR
+TI  - Low-dose naltrexone for endometriosis-associated pelvic pain: a pilot randomised trial
+AU  - Smith, Jane
+AU  - Jones, Alan
+PY  - 2023
+T2  - medRxiv
+DO  - 10.1101/2023.01.02.23284112
+ER  -
+
+TY  - JOUR
+TI  - Low-dose naltrexone for endometriosis-associated pelvic pain: a pilot randomised trial
+AU  - Smith, Jane
+AU  - Jones, Alan
+PY  - 2024
+T2  - Human Reproduction
+VL  - 39
+SP  - 101
+EP  - 109
+DO  - 10.1093/humrep/deae001
+ER  -
+"""
+
+
+@pytest.mark.parametrize(("related", "publications"), [("related", 2), ("merge", 1)])
+def test_config_chooses_whether_a_preprint_is_merged_with_its_article(
+    tmp_path: Path, related: str, publications: int
+) -> None:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    config = config.model_copy(update={"dedup": config.dedup.model_copy(update={"related": related})})
+    pipeline.import_files(config, [write(tmp_path / "both.ris", PREPRINT_AND_ARTICLE)], source="Embase")
+    with Store.open(config.database_url) as store:
+        summary = pipeline.deduplicate_store(config, store)
+    assert (summary.records, summary.publications) == (2, publications)

@@ -232,6 +232,10 @@ def _fields(
     short = min(len(a.title), len(b.title)) < SHORT_TITLE
     needed = 3 if short else 2
     if not conflicts:
+        if a.preprint != b.preprint and title >= TITLE_SAME and authors and not short:
+            # A preprint and its published version: other year, journal, no pages; one work
+            # (`compare` turns this into "related" unless the review merges them).
+            return Verdict(DUPLICATE, title, (*reasons, "preprint of the article"), overrides=_DOIS)
         if title >= TITLE_SAME and support >= needed:
             return Verdict(DUPLICATE, title, tuple(reasons))
         if title >= 0.98 and min(len(a.title), len(b.title)) >= LONG_TITLE and year and support >= 1:

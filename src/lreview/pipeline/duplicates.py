@@ -65,10 +65,11 @@ def deduplicate_store(
         for p in store.duplicate_pairs(config.review_id)
         if p.status != "pending" and p.record_a in position and p.record_b in position
     }
-    result = dedupe(records, DedupOptions(decisions=decisions))
+    related = config.dedup.related
+    result = dedupe(records, DedupOptions(decisions=decisions, related=related))
     clusters = [[ids[c.canonical], *(ids[m] for m in c.members if m != c.canonical)] for c in result.clusters]
     run_id = store.save_clusters(
-        config.review_id, clusters, {"related": "related", "human_decisions": len(decisions)}
+        config.review_id, clusters, {"related": related, "human_decisions": len(decisions)}
     )
     new_pairs = store.add_duplicate_pairs(
         config.review_id, [(ids[p.a], ids[p.b], p.score) for p in result.possible]

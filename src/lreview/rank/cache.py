@@ -86,6 +86,7 @@ def _save(path: Path, key: str, views: tuple[sp.csr_matrix, ...]) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             np.savez(out, **arrays)  # type: ignore[arg-type]
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; teammates' runs may read it too
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -41,6 +41,7 @@ from lreview.rank.coldstart import bm25_scores
 from lreview.rank.features import get_features, record_text
 from lreview.rank.models import get_classifier, zscore
 from lreview.rank.query import get_querier
+from lreview.rank.registry import lookup
 from lreview.records import Record
 
 Params = tuple[tuple[str, float | str], ...]
@@ -109,10 +110,7 @@ DEFAULT_MODEL = "lreview"
 
 def get_model(name: str) -> ModelConfig:
     """The model configuration registered under `name`."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; known: {sorted(MODELS)}") from None
+    return lookup(MODELS, name, "model")
 
 
 def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.csr_matrix, ...]:

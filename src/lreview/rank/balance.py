@@ -11,6 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
+from lreview.rank.registry import lookup
+
 
 class Balancer(Protocol):
     @property
@@ -50,8 +52,4 @@ BALANCERS: dict[str, type[Balanced] | type[Unweighted]] = {"balanced": Balanced,
 
 def get_balancer(name: str, **params: float) -> Balancer:
     """The balancer registered under `name`, with its parameters."""
-    try:
-        cls = BALANCERS[name]
-    except KeyError:
-        raise ValueError(f"unknown balancer {name!r}; known: {sorted(BALANCERS)}") from None
-    return cls(**params)  # type: ignore[arg-type]
+    return lookup(BALANCERS, name, "balancer")(**params)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from lreview.rank.registry import lookup
 from lreview.records import Record
 
 _SPACES = re.compile(r"\s+")
@@ -128,8 +129,4 @@ FEATURES: dict[str, type[Tfidf] | type[TfidfMeta]] = {"tfidf": Tfidf, "tfidf_met
 
 def get_features(name: str, **params: float) -> FeatureExtractor:
     """The feature extractor registered under `name`, with its parameters."""
-    try:
-        cls = FEATURES[name]
-    except KeyError:
-        raise ValueError(f"unknown feature extractor {name!r}; known: {sorted(FEATURES)}") from None
-    return cls(**params)  # type: ignore[arg-type]
+    return lookup(FEATURES, name, "feature extractor")(**params)  # type: ignore[arg-type]

@@ -24,6 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
+from lreview.rank.registry import lookup
+
 
 class Classifier(Protocol):
     @property
@@ -132,8 +134,4 @@ CLASSIFIERS: dict[str, type[Svm] | type[Logistic] | type[NaiveBayes] | type[SvmN
 
 def get_classifier(name: str, seed: int = 0, **params: float | str) -> Classifier:
     """The classifier registered under `name`, with its parameters and random seed."""
-    try:
-        cls = CLASSIFIERS[name]
-    except KeyError:
-        raise ValueError(f"unknown classifier {name!r}; known: {sorted(CLASSIFIERS)}") from None
-    return cls(seed=seed, **params)  # type: ignore[arg-type]
+    return lookup(CLASSIFIERS, name, "classifier")(seed=seed, **params)  # type: ignore[arg-type]

@@ -13,6 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
+from lreview.rank.registry import lookup
+
 
 class Querier(Protocol):
     @property
@@ -49,7 +51,4 @@ QUERIERS = {"max": MaxQuery}
 
 def get_querier(name: str, n_records: int, seed: int = 0) -> MaxQuery:
     """The querier registered under `name` for a review of `n_records` records."""
-    try:
-        return QUERIERS[name](n_records=n_records, seed=seed)
-    except KeyError:
-        raise ValueError(f"unknown querier {name!r}; known: {sorted(QUERIERS)}") from None
+    return lookup(QUERIERS, name, "querier")(n_records=n_records, seed=seed)

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import hypergeom
 
+from lreview.rank.registry import lookup
+
 
 @dataclass(frozen=True, slots=True)
 class StopEstimate:
@@ -193,7 +195,4 @@ STOPPERS = {"buscar": HypergeometricStopper}
 
 def get_stopper(name: str, recall_target: float = 0.95, confidence: float = 0.95) -> HypergeometricStopper:
     """The stopping rule registered under `name` ("buscar")."""
-    try:
-        return STOPPERS[name](recall_target=recall_target, confidence=confidence)
-    except KeyError:
-        raise ValueError(f"unknown stopping rule {name!r}; known: {sorted(STOPPERS)}") from None
+    return lookup(STOPPERS, name, "stopping rule")(recall_target=recall_target, confidence=confidence)

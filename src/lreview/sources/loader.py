@@ -8,6 +8,7 @@ or raises one `InputError` naming the file and where it went wrong. No I/O beyon
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from lreview.errors import InputError
@@ -17,6 +18,7 @@ from lreview.sources.endnote_xml import parse_endnote_xml
 from lreview.sources.medline import parse_medline
 from lreview.sources.ovid import parse_ovid
 from lreview.sources.proquest import parse_proquest
+from lreview.sources.pubmed_xml import parse_pubmed_xml
 from lreview.sources.ris import parse_ris
 from lreview.sources.tabular import parse_csv, parse_xlsx
 from lreview.sources.wos import parse_wos
@@ -33,14 +35,21 @@ def load_file(path: Path, *, source: str | None = None) -> list[Record]:
     return load_bytes(data, name, source=source)
 
 
+# Importers of decoded text, by format; binary formats (XLSX, EndNote XML, PubMed XML) take bytes.
+_TEXT_PARSERS: dict[str, Callable[..., list[Record]]] = {
+    encoding.RIS: parse_ris,
+    encoding.MEDLINE: parse_medline,
+    encoding.WOS: parse_wos,
+    encoding.OVID: parse_ovid,
+    encoding.PROQUEST: parse_proquest,
+    encoding.CSV: parse_csv,
+}
+
+
 def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Record]:
     """Every record of an export given as bytes; `name` is used in messages and fallback ids."""
     fmt = encoding.detect_format(data, name)
     if fmt == encoding.PUBMED_XML:
-        try:
-            from lreview.sources.pubmed_xml import parse_pubmed_xml
-        except ImportError as exc:
-            raise InputError(f"{name}: PubMed XML import is not available in this build") from exc
         records = list(parse_pubmed_xml(data, name))
         if not records:
             raise InputError(f"{name}: no PubmedArticle records")
@@ -49,17 +58,7 @@ def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Rec
         return parse_endnote_xml(data, name, source=source)
     if fmt == encoding.XLSX:
         return parse_xlsx(data, name, source=source)
-    text = encoding.decode(data, name)
-    if fmt == encoding.RIS:
-        return parse_ris(text, name, source=source)
-    if fmt == encoding.MEDLINE:
-        return parse_medline(text, name, source=source)
-    if fmt == encoding.WOS:
-        return parse_wos(text, name, source=source)
-    if fmt == encoding.OVID:
-        return parse_ovid(text, name, source=source)
-    if fmt == encoding.PROQUEST:
-        return parse_proquest(text, name, source=source)
-    if fmt == encoding.CSV:
-        return parse_csv(text, name, source=source)
-    raise InputError(f"{name}: unsupported format: {fmt}")
+    parser = _TEXT_PARSERS.get(fmt)
+    if parser is None:
+        raise InputError(f"{name}: unsupported format: {fmt}")
+    return parser(encoding.decode(data, name), name, source=source)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from lreview.rank.active import rank_records
+from lreview.rank.active import ModelConfig, rank_records
 from lreview.records import Record
 
 
@@ -53,13 +55,21 @@ def test_trains_once_an_include_and_an_exclude_are_known() -> None:
     assert "lreview" in ranking.model
 
 
-def test_precomputed_features_give_the_same_ranking() -> None:
-    from lreview.rank.active import build_features, get_model
+def test_a_custom_feature_builder_is_used_only_once_the_classifier_trains() -> None:
+    from lreview.rank.active import build_features
+
+    calls = []
+
+    def counting(records: Sequence[Record], config: ModelConfig) -> tuple[sp.csr_matrix, ...]:
+        calls.append(len(records))
+        return build_features(records, config)
 
     records = _records()
-    features = build_features(records, get_model("lreview"))
-    with_features = rank_records(records, {0: True, 3: False}, seed=2, features=features)
-    assert with_features == rank_records(records, {0: True, 3: False}, seed=2)
+    rank_records(records, {}, query_text="naltrexone", build=counting)
+    assert calls == []  # cold start: no features
+    with_builder = rank_records(records, {0: True, 3: False}, seed=2, build=counting)
+    assert calls == [len(records)]
+    assert with_builder == rank_records(records, {0: True, 3: False}, seed=2)
 
 
 def test_default_model_adds_a_words_only_view_when_records_have_mesh() -> None:

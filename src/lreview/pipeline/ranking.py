@@ -13,17 +13,16 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-import scipy.sparse as sp
 
 from lreview import __version__
 from lreview.config import ReviewConfig
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.rank.active import DEFAULT_MODEL, get_model, rank_records
+from lreview.rank.active import DEFAULT_MODEL, rank_records
 from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
@@ -153,17 +152,6 @@ def feature_cache_path(config: ReviewConfig) -> Path:
     return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}.npz"
 
 
-def _features(
-    config: ReviewConfig, records: list[Record], labels: dict[int, bool], seeds: list[int]
-) -> tuple[sp.csr_matrix, ...] | None:
-    """The cached feature views once the classifier can train (an include and an exclude), else None:
-    the cold start needs no features."""
-    known = labels | {i: True for i in seeds if i not in labels}
-    if not (any(known.values()) and not all(known.values())):
-        return None
-    return cached_features(feature_cache_path(config), records, get_model(DEFAULT_MODEL))
-
-
 def rank_store(
     config: ReviewConfig,
     store: Store,
@@ -179,11 +167,10 @@ def rank_store(
         )
     screened = screening_labels(pubs, store.decisions(config.review_id, STAGE))
     labels = dict(screened)
-    seeds = _seed_indices(config, pubs)
-    items = [p.record for p in pubs]
     ranking = rank_records(
-        items, labels, query_text=query_text(config), seed_includes=seeds, model=DEFAULT_MODEL,
-        seed=config.ranking.seed, features=_features(config, items, labels, seeds),
+        [p.record for p in pubs], labels, query_text=query_text(config),
+        seed_includes=_seed_indices(config, pubs), model=DEFAULT_MODEL, seed=config.ranking.seed,
+        build=partial(cached_features, feature_cache_path(config)),
     )  # fmt: skip
     run_id = store.add_model_run(
         config.review_id, model=DEFAULT_MODEL, model_version=__version__,

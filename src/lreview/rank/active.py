@@ -30,7 +30,7 @@ Not for: persisting model runs (the store does) or deciding when to stop (see `s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,6 +124,9 @@ def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.c
     return (extractor.fit_transform(records),)
 
 
+FeatureBuilder = Callable[[Sequence[Record], ModelConfig], tuple[sp.csr_matrix, ...]]
+
+
 @dataclass
 class ActiveLearner:
     """Scores the records of one review from its labels; refits on the configured schedule.
@@ -200,12 +203,13 @@ def rank_records(
     seed_includes: Sequence[int] = (),
     model: str = DEFAULT_MODEL,
     seed: int = 0,
-    features: tuple[sp.csr_matrix, ...] | None = None,
+    build: FeatureBuilder = build_features,
 ) -> Ranking:
     """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes.
 
-    `features` may be passed in from an earlier `build_features(records, get_model(model))` call to skip
-    refitting the vectoriser (it depends on the records only, not on the labels).
+    `build` makes the feature views once the classifier can train (never for the cold start); pass a
+    caching builder (`lreview.rank.cache`) to skip refitting the vectoriser, which depends on the
+    records only, not on the labels.
     """
     config = get_model(model)
     all_labels = dict(labels)
@@ -227,9 +231,8 @@ def rank_records(
         scores = cold
         order = get_querier(config.querier, len(records), seed).order(scores, np.flatnonzero(mask))
     else:
-        if features is None:
-            features = build_features(records, config)
-        elif any(view.shape[0] != len(records) for view in features):
+        features = build(records, config)
+        if any(view.shape[0] != len(records) for view in features):
             raise ValueError(f"features do not have one row for each of the {len(records)} records")
         learner = ActiveLearner(features, config, seed)
         scores = learner.scores(labelled, y, refit=True)

@@ -29,7 +29,6 @@ from lreview.dedup.keys import keys_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LREVIEW_SHARED_DATA", ROOT.parent / "shared" / "data")) / "dedup" / "normalized"
-WHY = "--why" in sys.argv
 BIBDEDUPE_PYTHON = ROOT / "benchmarks" / ".venvs" / "bibdedupe" / "bin" / "python"
 HEADER = (
     f"{'set':<13}{'tool':<11}{'records':>8}{'true dup':>9}{'sens':>8}{'spec':>8}{'prec':>8}{'recall':>8}"
@@ -76,7 +75,7 @@ def explain_misses(ids, records, gold, predicted, related):  # type: ignore[no-u
     return reasons
 
 
-def run_ours(folder: Path, errors: int, related: str = "related") -> tuple[Metrics, float]:
+def run_ours(folder: Path, errors: int, related: str = "related", why: bool = False) -> tuple[Metrics, float]:
     ids, records = read_records_csv(folder / "records.csv")
     start = time.perf_counter()
     result = dedupe(records, DedupOptions(related=related))  # type: ignore[arg-type]
@@ -85,7 +84,7 @@ def run_ours(folder: Path, errors: int, related: str = "related") -> tuple[Metri
     predicted = dict(zip(ids, result.cluster_of, strict=True))
     if errors:
         show_errors(ids, records, gold, predicted, errors)
-    if WHY:
+    if why:
         for reason, count in explain_misses(ids, records, gold, predicted, related).most_common():
             print(f"   {folder.name}: {count:3d} missed because {reason}")
     return evaluate(gold, predicted), seconds
@@ -161,7 +160,7 @@ def main() -> None:
     names = [s for s in args.sets.split(",") if s] or sorted(p.name for p in DATA.iterdir() if p.is_dir())
     print(HEADER)
     for name in names:
-        ours, seconds = run_ours(DATA / name, args.errors, args.related)
+        ours, seconds = run_ours(DATA / name, args.errors, args.related, args.why)
         print(row(name, "lreview", ours, seconds), flush=True)
         if not args.no_bibdedupe:
             theirs = run_bibdedupe(DATA / name)

@@ -52,6 +52,9 @@ candidate("r4", balancer_params=(("ratio", 4.0),))  # +0.0024, worst OralHypogly
 candidate("r20", balancer_params=(("ratio", 20.0),))  # +0.0058, worst UrinaryIncontinence -0.043
 # Also measured and dropped (the code is not kept): SVM plus a Rocchio score (includes' centroid minus
 # 0.15 x excludes'), z-scored, at weight 0.2: +0.0006, worst Bannach-Brown -0.101; at 0.5: -0.0043.
+# Measured 2026-11-29 (third session), seeds 1-3, mean WSS@95 against lreview itself (0.5221), code not kept:
+# author tokens ("au:surname initial") in the controlled-term block: 0.5195 (-0.0026); with year tokens
+# as well: 0.5196. A pretrained-embedding view: see try_embeddings.py.
 
 
 def run_one(model: str, path: Path, seed: int) -> tuple[float, float]:

@@ -24,7 +24,8 @@ Models are named configurations in `MODELS`:
   term block (0.25-0.5) or min_df 2 won on average but lost badly on some reviews (Cohen BetaBlockers,
   ProtonPumpInhibitors; ACEInhibitors). Tried and not kept (each moved single reviews by +-0.03-0.12
   WSS@95 with no mean gain): character n-gram and LSA views, naive Bayes or logistic regression as a
-  second member, reciprocal-rank fusion, random unlabelled records as pseudo-excludes.
+  second member, reciprocal-rank fusion, random unlabelled records as pseudo-excludes, author and year
+  tokens, a view of pretrained WordLlama embeddings (`benchmarks/screening/try_embeddings.py`).
 Not for: persisting model runs (the store does) or deciding when to stop (see `stopping`).
 """
 

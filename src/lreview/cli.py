@@ -138,9 +138,10 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 def cmd_rank(args: argparse.Namespace) -> int:
     from lreview.config import load_config
-    from lreview.pipeline import rank
+    from lreview.pipeline import rank, reproduce
 
-    print(rank(load_config(args.config)).format())
+    config = load_config(args.config)
+    print(reproduce(config, args.reproduce) if args.reproduce is not None else rank(config).format())
     return 0
 
 
@@ -229,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         "rank", help="retrain on all decisions, re-rank, write the next batch and stop estimate"
     )
     _config_arg(p)
+    p.add_argument(
+        "--reproduce",
+        type=int,
+        metavar="RUN",
+        help="instead: re-rank from model run RUN's stored inputs and check it gives the stored ranking",
+    )
     p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser("stop", help="record unscreened records as excluded by the stopping rule")

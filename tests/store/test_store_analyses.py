@@ -6,7 +6,7 @@ import pytest
 from store_builders import pubmed_record
 
 from lreview.errors import StoreError
-from lreview.store import Store
+from lreview.store import Decision, Store
 
 
 def _ids(store: Store, n: int) -> list[int]:
@@ -62,3 +62,29 @@ def test_batch_keeps_its_records_in_workbook_order(store: Store) -> None:
     a, b, c = _ids(store, 3)
     batch = store.create_batch("ldn", "alice", "title_abstract", [c, a, b])
     assert store.batch_record_ids(batch) == [c, a, b]
+
+
+def test_input_marks_read_records_clusters_and_decisions_back_as_they_were(store: Store) -> None:
+    store.store_records("ldn", "PubMed", [pubmed_record(n, title=f"First {n}") for n in (1, 2)])
+    ids = {s.record.pmid: s.id for s in store.iter_records("ldn")}
+    store.save_clusters("ldn", [[ids["1"]], [ids["2"]]], {})
+    store.append_decisions("ldn", [Decision(ids["1"], "title_abstract", "include", "ann")])
+    marks = store.input_marks("ldn")
+    # later: a revision, a new record, a new dedup run, another decision
+    store.store_records("ldn", "PubMed", [pubmed_record(1, title="Revised 1"), pubmed_record(3)])
+    ids["3"] = next(s.id for s in store.iter_records("ldn") if s.record.pmid == "3")
+    store.save_clusters("ldn", [[ids["1"], ids["2"]], [ids["3"]]], {})
+    store.append_decisions("ldn", [Decision(ids["2"], "title_abstract", "exclude", "ann")])
+
+    then = {s.record.pmid: s.record.title for s in store.iter_records("ldn", upto_raw=marks["upto_raw"])}
+    now = {s.record.pmid: s.record.title for s in store.iter_records("ldn")}
+    assert then == {"1": "First 1", "2": "First 2"}
+    assert now["1"] == "Revised 1" and set(now) == {"1", "2", "3"}
+    assert store.latest_clusters("ldn", upto_run=marks["upto_dedup_run"]) == [[ids["1"]], [ids["2"]]]
+    assert len(store.latest_clusters("ldn")) == 2 and [ids["1"], ids["2"]] in store.latest_clusters("ldn")
+    assert [d.decision for d in store.decisions("ldn", upto=marks["upto_decision"])] == ["include"]
+    assert len(store.decisions("ldn")) == 2
+
+
+def test_input_marks_of_an_empty_review_are_zero(store: Store) -> None:
+    assert store.input_marks("nothing") == {"upto_raw": 0, "upto_dedup_run": 0, "upto_decision": 0}

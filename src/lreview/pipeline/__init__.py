@@ -36,6 +36,7 @@ from lreview.pipeline.ranking import (
     feature_cache_path,
     rank,
     rank_store,
+    reproduce,
 )
 from lreview.pipeline.report import StatusReport, status
 
@@ -65,6 +66,7 @@ __all__ = [
     "pubmed_client",
     "rank",
     "rank_store",
+    "reproduce",
     "feature_cache_path",
     "read_decisions_csv",
     "refresh",

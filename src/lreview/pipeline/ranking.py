@@ -10,7 +10,7 @@ in and `lreview ingest` reads back. Each batch carries the stopping rule's estim
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -22,13 +22,14 @@ from lreview.config import ReviewConfig
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.rank.active import DEFAULT_MODEL, rank_records
+from lreview.rank.active import DEFAULT_MODEL, FeatureBuilder, Ranking, build_features, rank_records
 from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
 from lreview.store import Decision, Store, StoredRecord
 
 STAGE = "title_abstract"
+MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_marks returns
 POSITIVE = {"include", "maybe"}  # "maybe" goes on to full text, so it trains as relevant
 AUTOMATION = "lreview:stopping-rule"
 BATCH_COLUMNS = ["record_id", "decision", "reviewer", "reason", "rank", "score", "title", "abstract",
@@ -84,11 +85,20 @@ class RankStepSummary:
 
 
 def publications(
-    store: Store, review_id: str, records: Sequence[StoredRecord] | None = None
+    store: Store,
+    review_id: str,
+    records: Sequence[StoredRecord] | None = None,
+    marks: Mapping[str, int] | None = None,
 ) -> list[Publication]:
-    """The review's publications: latest dedup clusters, or one per record before any dedup."""
-    clusters = store.latest_clusters(review_id)
-    stored = {s.id: s for s in (store.iter_records(review_id) if records is None else records)}
+    """The review's publications: latest dedup clusters, or one per record before any dedup.
+
+    With `marks` (`Store.input_marks`), the publications as they were when those were the newest ids.
+    """
+    marks = marks or {}
+    clusters = store.latest_clusters(review_id, upto_run=marks.get("upto_dedup_run"))
+    if records is None:
+        records = list(store.iter_records(review_id, upto_raw=marks.get("upto_raw")))
+    stored = {s.id: s for s in records}
     clustered = {rid for members in clusters for rid in members}
     groups = [m for m in clusters if m[0] in stored] + [[rid] for rid in stored if rid not in clustered]
     return [Publication(m[0], tuple(m), stored[m[0]].record) for m in sorted(groups)]
@@ -159,22 +169,24 @@ def rank_store(
     emit_batch: bool = True,
     records: Sequence[StoredRecord] | None = None,
 ) -> RankStepSummary:
-    """Retrain on every decision so far, re-rank all unscreened publications, store and emit a batch."""
-    pubs = publications(store, config.review_id, records)
+    """Retrain on every decision so far, re-rank all unscreened publications, store and emit a batch.
+
+    The model run stores the newest record version, dedup run and decision it was given
+    (`Store.input_marks`), so that `reproduce` can read the same inputs back later.
+    """
+    marks = store.input_marks(config.review_id)
+    pubs = publications(store, config.review_id, records, marks)
     if not pubs:
         raise LreviewError(
             f"review {config.review_id} has no records yet: run lreview refresh or import first"
         )
-    screened = screening_labels(pubs, store.decisions(config.review_id, STAGE))
+    screened, ranking = _rank_inputs(
+        config, store, pubs, marks, build=partial(cached_features, feature_cache_path(config))
+    )
     labels = dict(screened)
-    ranking = rank_records(
-        [p.record for p in pubs], labels, query_text=query_text(config),
-        seed_includes=_seed_indices(config, pubs), model=DEFAULT_MODEL, seed=config.ranking.seed,
-        build=partial(cached_features, feature_cache_path(config)),
-    )  # fmt: skip
     run_id = store.add_model_run(
         config.review_id, model=DEFAULT_MODEL, model_version=__version__,
-        params={"description": ranking.model, "trained": ranking.trained}, seed=config.ranking.seed,
+        params={"description": ranking.model, "trained": ranking.trained, **marks}, seed=config.ranking.seed,
         n_train=len(labels), n_included=sum(labels.values()),
     )  # fmt: skip
     store.save_ranking(
@@ -197,6 +209,76 @@ def rank_store(
     if batch is not None:
         batch.with_suffix(".txt").write_text(summary.format() + "\n", encoding="utf-8")
     return summary
+
+
+def _rank_inputs(
+    config: ReviewConfig,
+    store: Store,
+    pubs: list[Publication],
+    marks: Mapping[str, int],
+    build: FeatureBuilder,
+) -> tuple[list[tuple[int, bool]], Ranking]:
+    """The screening labels (decisions up to the marks) and the ranking they give."""
+    screened = screening_labels(pubs, store.decisions(config.review_id, STAGE, upto=marks["upto_decision"]))
+    ranking = rank_records(
+        [p.record for p in pubs], dict(screened), query_text=query_text(config),
+        seed_includes=_seed_indices(config, pubs), model=DEFAULT_MODEL, seed=config.ranking.seed, build=build,
+    )  # fmt: skip
+    return screened, ranking
+
+
+def reproduce(config: ReviewConfig, model_run_id: int) -> str:
+    """Re-rank from model run `model_run_id`'s inputs as stored; one line if it matches, else an error.
+
+    Reads the records, clusters and decisions as they were at that run (its stored marks) and the
+    config as it is now (question, seed includes, seed), refits the model without the feature cache,
+    and compares the order and the scores (to 1e-9) with the ranking the run stored.
+    """
+    with open_store(config) as store:
+        stored = store.latest_ranking(config.review_id, model_run_id=model_run_id)
+        if stored is None:
+            raise LreviewError(f"review {config.review_id} has no model run {model_run_id}")
+        run = stored.model_run
+        marks = {key: run.params[key] for key in MARK_KEYS if key in run.params}
+        if len(marks) < len(MARK_KEYS):
+            raise LreviewError(
+                f"model run {model_run_id} was stored by lreview {run.model_version}, before model runs "
+                "recorded their inputs: it cannot be reproduced"
+            )
+        if run.model_version != __version__:
+            raise LreviewError(
+                f"model run {model_run_id} was made by lreview {run.model_version}; this is lreview "
+                f"{__version__}: install {run.model_version} to reproduce it"
+            )
+        pubs = publications(store, config.review_id, None, marks)
+        _, ranking = _rank_inputs(config, store, pubs, marks, build=build_features)
+    if ranking.model != run.params.get("description"):
+        raise LreviewError(
+            f"model run {model_run_id} used {run.params.get('description')!r}; now {ranking.model!r}"
+        )
+    again = sorted(
+        ((pubs[i].record_id, s) for i, s in zip(ranking.order, ranking.scores, strict=True)),
+        key=lambda item: (-item[1], item[0]),
+    )
+    before = [(e.record_id, e.score) for e in stored.entries]
+    if [rid for rid, _ in again] != [rid for rid, _ in before]:
+        first = next(
+            (n for n, (a, b) in enumerate(zip(again, before, strict=False), 1) if a[0] != b[0]),
+            min(len(again), len(before)) + 1,
+        )
+        raise LreviewError(
+            f"model run {model_run_id} not reproduced: the orders differ from rank {first} "
+            f"({len(again)} records ranked now, {len(before)} stored)"
+        )
+    worst = max((abs(a[1] - b[1]) for a, b in zip(again, before, strict=True)), default=0.0)
+    if worst > 1e-9:
+        raise LreviewError(
+            f"model run {model_run_id} not reproduced: same order, but scores differ by up to {worst:.3g}"
+        )
+    return (
+        f"model run {model_run_id} reproduced: {len(again)} unscreened publications in the same order "
+        f"with the same scores, from {run.n_train} screened ({run.n_included} included); {ranking.model}"
+    )
 
 
 def rank(config: ReviewConfig) -> RankStepSummary:

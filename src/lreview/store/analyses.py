@@ -19,10 +19,12 @@ from lreview.store.schema import (
     batch_items,
     batches,
     cluster_members,
+    decisions,
     dedup_runs,
     duplicate_pairs,
     model_runs,
     rankings,
+    raw_records,
 )
 
 
@@ -56,16 +58,15 @@ class Analyses(StoreBase):
                 conn.execute(sa.insert(cluster_members), rows)
         return run_id
 
-    def latest_clusters(self, review_id: str) -> list[list[int]]:
-        """The clusters of the review's latest dedup run, canonical record first; [] if never run."""
-        last_run = (
-            sa.select(sa.func.max(dedup_runs.c.id))
-            .where(dedup_runs.c.review_id == review_id)
-            .scalar_subquery()
-        )
+    def latest_clusters(self, review_id: str, *, upto_run: int | None = None) -> list[list[int]]:
+        """The clusters of the review's latest dedup run (or the latest with id <= `upto_run`),
+        canonical record first; [] if never run."""
+        last_run = sa.select(sa.func.max(dedup_runs.c.id)).where(dedup_runs.c.review_id == review_id)
+        if upto_run is not None:
+            last_run = last_run.where(dedup_runs.c.id <= upto_run)
         query = (
             sa.select(cluster_members.c.cluster_id, cluster_members.c.record_id)
-            .where(cluster_members.c.dedup_run_id == last_run)
+            .where(cluster_members.c.dedup_run_id == last_run.scalar_subquery())
             .order_by(
                 cluster_members.c.cluster_id, cluster_members.c.canonical.desc(), cluster_members.c.record_id
             )
@@ -172,15 +173,14 @@ class Analyses(StoreBase):
             if rows:
                 conn.execute(sa.insert(rankings), rows)
 
-    def latest_ranking(self, review_id: str) -> Ranking | None:
-        """The review's latest model run with its ranking, best first; None if never ranked."""
-        with self._read("reading the latest ranking") as conn:
-            run = conn.execute(
-                sa.select(model_runs)
-                .where(model_runs.c.review_id == review_id)
-                .order_by(model_runs.c.id.desc())
-                .limit(1)
-            ).one_or_none()
+    def latest_ranking(self, review_id: str, *, model_run_id: int | None = None) -> Ranking | None:
+        """The review's latest model run (or run `model_run_id`) with its ranking, best first; None if
+        there is no such run."""
+        query = sa.select(model_runs).where(model_runs.c.review_id == review_id)
+        if model_run_id is not None:
+            query = query.where(model_runs.c.id == model_run_id)
+        with self._read("reading a ranking") as conn:
+            run = conn.execute(query.order_by(model_runs.c.id.desc()).limit(1)).one_or_none()
             if run is None:
                 return None
             entries = conn.execute(
@@ -190,6 +190,27 @@ class Analyses(StoreBase):
             )
             ranked = tuple(RankedRecord(rid, score, rank) for rid, score, rank in entries)
         return Ranking(ModelRunInfo(**run._asdict()), ranked)
+
+    def input_marks(self, review_id: str) -> dict[str, int]:
+        """The newest raw record version, dedup run and decision of a review (0 where none): what a
+        model run records so that its inputs can be read back as they were (`iter_records(upto_raw=)`,
+        `latest_clusters(upto_run=)`, `decisions(upto=)`)."""
+        marks = {
+            "upto_raw": raw_records.c.id,
+            "upto_dedup_run": dedup_runs.c.id,
+            "upto_decision": decisions.c.id,
+        }
+        with self._read("reading the store's newest ids") as conn:
+            return {
+                key: int(
+                    conn.execute(
+                        sa.select(sa.func.coalesce(sa.func.max(column), 0)).where(
+                            column.table.c.review_id == review_id
+                        )
+                    ).scalar_one()
+                )
+                for key, column in marks.items()
+            }
 
     # ---- batches ----------------------------------------------------------------------------------
 

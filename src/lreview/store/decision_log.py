@@ -89,8 +89,11 @@ class DecisionLog(StoreBase):
                 conn.execute(sa.insert(decisions), rows)
         return len(rows)
 
-    def decisions(self, review_id: str, stage: str | None = None) -> list[Decision]:
-        """The log of a review (optionally one stage) in the order it was appended."""
+    def decisions(
+        self, review_id: str, stage: str | None = None, *, upto: int | None = None
+    ) -> list[Decision]:
+        """The log of a review (optionally one stage, and only entries with id <= `upto`) in the order
+        it was appended."""
         query = (
             sa.select(*(decisions.c[name] for name in _FIELDS))
             .where(decisions.c.review_id == review_id)
@@ -98,6 +101,8 @@ class DecisionLog(StoreBase):
         )
         if stage is not None:
             query = query.where(decisions.c.stage == stage)
+        if upto is not None:
+            query = query.where(decisions.c.id <= upto)
         with self._read("reading decisions") as conn:
             return [Decision(**row._asdict()) for row in conn.execute(query)]
 

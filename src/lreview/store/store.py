@@ -124,14 +124,39 @@ class Store(SearchRuns, DecisionLog, Analyses):
             return list(conn.execute(query).scalars())
 
     def iter_records(
-        self, review_id: str, *, source: str | None = None, batch_size: int = 1000
+        self,
+        review_id: str,
+        *,
+        source: str | None = None,
+        upto_raw: int | None = None,
+        batch_size: int = 1000,
     ) -> Iterator[StoredRecord]:
-        """Every current record of a review in id order, read `batch_size` rows per query."""
+        """Every current record of a review in id order, read `batch_size` rows per query.
+
+        With `upto_raw`, each record as it was when raw version `upto_raw` was the newest stored: its
+        newest version with id <= `upto_raw`, and only records that had one.
+        """
         last_id = 0
+        if upto_raw is None:
+            version = raw_records.c.id == records.c.current_raw_id
+        else:
+            older = raw_records.alias("older")
+            version = raw_records.c.id == (
+                sa.select(sa.func.max(older.c.id))
+                .where(
+                    older.c.review_id == records.c.review_id,
+                    older.c.source == records.c.source,
+                    older.c.source_id == records.c.source_id,
+                    older.c.id <= upto_raw,
+                )
+                .correlate(records)
+                .scalar_subquery()
+            )
         while True:
             query = (
                 sa.select(records.c.id, records.c.missing_from_source, raw_records.c.data)
-                .join(raw_records, raw_records.c.id == records.c.current_raw_id)
+                .select_from(records)
+                .join(raw_records, version)
                 .where(records.c.review_id == review_id, records.c.id > last_id)
                 .order_by(records.c.id)
                 .limit(batch_size)

@@ -268,7 +268,8 @@ def reproduce(config: ReviewConfig, model_run_id: int) -> str:
         )
         raise LreviewError(
             f"model run {model_run_id} not reproduced: the orders differ from rank {first} "
-            f"({len(again)} records ranked now, {len(before)} stored)"
+            f"({len(again)} records ranked now, {len(before)} stored; has the config's question, "
+            "seed includes or seed changed since?)"
         )
     worst = max((abs(a[1] - b[1]) for a, b in zip(again, before, strict=True)), default=0.0)
     if worst > 1e-9:

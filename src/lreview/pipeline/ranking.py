@@ -26,7 +26,7 @@ from lreview.rank.active import DEFAULT_MODEL, FeatureBuilder, Ranking, build_fe
 from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
-from lreview.store import Decision, Store, StoredRecord
+from lreview.store import Decision, Store, StoredRecord, rank_order
 
 STAGE = "title_abstract"
 MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_marks returns
@@ -189,9 +189,7 @@ def rank_store(
         params={"description": ranking.model, "trained": ranking.trained, **marks}, seed=config.ranking.seed,
         n_train=len(labels), n_included=sum(labels.values()),
     )  # fmt: skip
-    store.save_ranking(
-        run_id, {pubs[i].record_id: s for i, s in zip(ranking.order, ranking.scores, strict=True)}
-    )
+    store.save_ranking(run_id, _scores_by_record(pubs, ranking))
     estimate = None
     if ranking.trained:
         stopper = get_stopper("buscar", config.ranking.recall_target, config.ranking.confidence)
@@ -227,6 +225,11 @@ def _rank_inputs(
     return screened, ranking
 
 
+def _scores_by_record(pubs: list[Publication], ranking: Ranking) -> dict[int, float]:
+    """Record id (each publication's canonical record) -> score, for every ranked publication."""
+    return {pubs[i].record_id: s for i, s in zip(ranking.order, ranking.scores, strict=True)}
+
+
 def reproduce(config: ReviewConfig, model_run_id: int) -> str:
     """Re-rank from model run `model_run_id`'s inputs as stored; one line if it matches, else an error.
 
@@ -256,10 +259,7 @@ def reproduce(config: ReviewConfig, model_run_id: int) -> str:
         raise LreviewError(
             f"model run {model_run_id} used {run.params.get('description')!r}; now {ranking.model!r}"
         )
-    again = sorted(
-        ((pubs[i].record_id, s) for i, s in zip(ranking.order, ranking.scores, strict=True)),
-        key=lambda item: (-item[1], item[0]),
-    )
+    again = rank_order(_scores_by_record(pubs, ranking))
     before = [(e.record_id, e.score) for e in stored.entries]
     if [rid for rid, _ in again] != [rid for rid, _ in before]:
         first = next(

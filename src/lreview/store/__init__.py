@@ -12,6 +12,7 @@ from lreview.store.models import (
     RunInfo,
     StoredRecord,
     UpsertCounts,
+    rank_order,
 )
 from lreview.store.store import Store
 
@@ -28,4 +29,5 @@ __all__ = [
     "Store",
     "StoredRecord",
     "UpsertCounts",
+    "rank_order",
 ]

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from lreview import __version__
 from lreview.errors import StoreError
 from lreview.store.base import StoreBase
-from lreview.store.models import PAIR_STATUSES, DuplicatePair, ModelRunInfo, RankedRecord, Ranking
+from lreview.store.models import (
+    PAIR_STATUSES,
+    DuplicatePair,
+    ModelRunInfo,
+    RankedRecord,
+    Ranking,
+    rank_order,
+)
 from lreview.store.schema import (
     batch_items,
     batches,
@@ -164,7 +171,7 @@ class Analyses(StoreBase):
 
     def save_ranking(self, model_run_id: int, scores: Mapping[int, float]) -> None:
         """Store a model run's scores; rank 1 is the highest score (ties: lower record id first)."""
-        order = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        order = rank_order(scores)
         rows = [
             {"model_run_id": model_run_id, "record_id": rid, "score": float(score), "rank": rank}
             for rank, (rid, score) in enumerate(order, start=1)

@@ -6,6 +6,7 @@ log: screening builds Decisions from workbooks, the store appends them, PRISMA c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -113,6 +114,11 @@ class ModelRunInfo:
     n_train: int
     n_included: int
     created_at: datetime
+
+
+def rank_order(scores: Mapping[int, float]) -> list[tuple[int, float]]:
+    """(record id, score) best first, as rankings are stored: highest score, ties by lower record id."""
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lreview import cli, pipeline
+from lreview import __version__, cli, pipeline
 from lreview.config import ReviewConfig
 from lreview.errors import LreviewError
 from lreview.store import Store
@@ -71,6 +71,18 @@ def test_a_run_stored_without_its_inputs_cannot_be_reproduced(tmp_path: Path) ->
         pipeline.reproduce(config, old)
     with pytest.raises(LreviewError, match="has no model run 999"):
         pipeline.reproduce(config, 999)
+
+
+def test_a_run_of_another_model_is_refused_before_any_refit(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    with Store.open(config.database_url) as store:
+        marks = store.input_marks("imp")
+        other = store.add_model_run(
+            "imp", model="lreview", model_version=__version__, params={"description": "elas_u4: x", **marks},
+            seed=0, n_train=0, n_included=0,
+        )  # fmt: skip
+    with pytest.raises(LreviewError, match=f"model run {other} used 'elas_u4: x'; now 'lreview: "):
+        pipeline.reproduce(config, other)
 
 
 def test_cli_rank_reproduce_prints_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,14 @@ from lreview.config import ReviewConfig
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.rank.active import DEFAULT_MODEL, FeatureBuilder, Ranking, build_features, rank_records
+from lreview.rank.active import (
+    DEFAULT_MODEL,
+    FeatureBuilder,
+    Ranking,
+    build_features,
+    get_model,
+    rank_records,
+)
 from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
@@ -253,12 +260,13 @@ def reproduce(config: ReviewConfig, model_run_id: int) -> str:
                 f"model run {model_run_id} was made by lreview {run.model_version}; this is lreview "
                 f"{__version__}: install {run.model_version} to reproduce it"
             )
+        model = get_model(DEFAULT_MODEL).describe()
+        if model != run.params.get("description"):
+            raise LreviewError(
+                f"model run {model_run_id} used {run.params.get('description')!r}; now {model!r}"
+            )
         pubs = publications(store, config.review_id, None, marks)
         _, ranking = _rank_inputs(config, store, pubs, marks, build=build_features)
-    if ranking.model != run.params.get("description"):
-        raise LreviewError(
-            f"model run {model_run_id} used {run.params.get('description')!r}; now {ranking.model!r}"
-        )
     again = rank_order(_scores_by_record(pubs, ranking))
     before = [(e.record_id, e.score) for e in stored.entries]
     if [rid for rid, _ in again] != [rid for rid, _ in before]:
@@ -278,7 +286,7 @@ def reproduce(config: ReviewConfig, model_run_id: int) -> str:
         )
     return (
         f"model run {model_run_id} reproduced: {len(again)} unscreened publications in the same order "
-        f"with the same scores, from {run.n_train} screened ({run.n_included} included); {ranking.model}"
+        f"with the same scores, from {run.n_train} screened ({run.n_included} included); {model}"
     )
 
 

@@ -22,13 +22,17 @@ import json
 import math
 import statistics
 import sys
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from benchmarks.screening.priors import choose_priors  # noqa: E402
@@ -42,25 +46,40 @@ DATA = REPO.parent / "shared" / "data" / "screening" / "normalized"
 RESULTS = REPO / "benchmarks" / "results"
 
 
-def embed(data: Dataset) -> np.ndarray:
-    """Unit-length WordLlama embeddings of every record's title + abstract (zeros for empty text)."""
+@cache
+def _wordllama() -> Any:
     import wordllama
     from wordllama import WordLlama
 
     # The wheel holds its weights and tokenizer; pointing the cache at the package avoids any download.
-    model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
-    with np.errstate(invalid="ignore"):
-        vectors = model.embed([record_text(r) for r in data.records], norm=True)
-    return np.nan_to_num(np.asarray(vectors, dtype=np.float64))
+    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
-def wss95(path: Path, seed: int, weight: float, embeddings: np.ndarray) -> float:
+@dataclass(frozen=True)
+class Review:
+    """One labelled review, read once: records, lreview's feature views and the embeddings."""
+
+    path: Path
+    data: Dataset
+    views: tuple[sp.csr_matrix, ...]
+    embeddings: np.ndarray
+
+    @classmethod
+    def read(cls, path: Path) -> Review:
+        data = read_dataset(path)
+        with np.errstate(invalid="ignore"):  # an empty text has no direction: zeros
+            vectors = _wordllama().embed([record_text(r) for r in data.records], norm=True)
+        embeddings = np.nan_to_num(np.asarray(vectors, dtype=np.float64))
+        return cls(path, data, build_features(data.records, get_model("lreview")), embeddings)
+
+
+def wss95(review: Review, seed: int, weight: float) -> float:
     """WSS@95 of lreview + `weight` x the embedding SVM on one review and seed."""
-    data = read_dataset(path)
-    included, excluded = choose_priors(path, seed)
+    data, embeddings = review.data, review.embeddings
+    included, excluded = choose_priors(review.path, seed)
     position = {record_id: i for i, record_id in enumerate(data.ids)}
     config = get_model("lreview")
-    learner = ActiveLearner(build_features(data.records, config), config, seed)
+    learner = ActiveLearner(review.views, config, seed)
     balancer = get_balancer("balanced", ratio=9.8)
     n = len(data.records)
     needed = max(1, math.ceil(0.95 * int(data.labels.sum()) - 1e-9))
@@ -97,15 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(DATA.glob("*.csv"))
     per_weight: dict[float, dict[str, float]] = {w: {} for w in args.weights}
     for path in paths:
-        embeddings: np.ndarray | None = None
+        review: Review | None = None  # read only when a result is not cached
         for weight in args.weights:
             values = []
             for seed in args.seeds:
                 key = f"{weight}|{path.stem}|{seed}"
                 if key not in cache:
-                    if embeddings is None:
-                        embeddings = embed(read_dataset(path))
-                    cache[key] = wss95(path, seed, weight, embeddings)
+                    review = review or Review.read(path)
+                    cache[key] = wss95(review, seed, weight)
                     RESULTS.mkdir(parents=True, exist_ok=True)
                     cache_file.write_text(json.dumps(cache, indent=0))
                 values.append(cache[key])

@@ -1,9 +1,7 @@
 """The record store: `Store.open(url)` on a SQLite file or a PostgreSQL database (see store.py)."""
 
+from lreview.decisions import DECISION_VALUES, STAGES, Decision
 from lreview.store.models import (
-    DECISION_VALUES,
-    STAGES,
-    Decision,
     DuplicatePair,
     FileImport,
     ModelRunInfo,

@@ -12,9 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lreview.decisions import DECISION_VALUES, STAGES, Decision
 from lreview.errors import StoreError
 from lreview.store.base import StoreBase
-from lreview.store.models import DECISION_VALUES, STAGES, Decision
 from lreview.store.schema import decisions
 from lreview.store.upsert import chunks
 

@@ -1,7 +1,7 @@
 """Plain values the store takes and returns: runs, upsert counts, stored records, decisions, rankings.
 
-`Decision` lives here (not in `screening/`) because it is the row shape of the append-only decision
-log: screening builds Decisions from workbooks, the store appends them, PRISMA counts them.
+`Decision` and the decision vocabulary live in `lreview.decisions` (a bottom layer that screening
+and PRISMA share); `lreview.store` re-exports them because they are the row shape of the decision log.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 
 from lreview.records import Record
 
-STAGES = ("title_abstract", "full_text")
-DECISION_VALUES = ("include", "exclude", "maybe", "auto_exclude")
 RUN_STATUSES = ("running", "succeeded", "failed")
 PAIR_STATUSES = ("pending", "confirmed", "rejected")
 
@@ -78,27 +76,6 @@ class FileImport:
     sha256: str
     n_records: int
     imported_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One logged screening decision; `source_hash` + `row_key` make re-ingesting a file idempotent.
-
-    `id` and `created_at` are filled in by the store; leave them None when appending (or give
-    `created_at` to log when the reviewer decided, e.g. from a workbook's timestamp).
-    """
-
-    record_id: int
-    stage: str  # one of STAGES
-    decision: str  # one of DECISION_VALUES
-    reviewer: str
-    reason: str = ""
-    batch_id: int | None = None
-    source_file: str | None = None
-    source_hash: str | None = None  # sha256 of the file the decision came from
-    row_key: str | None = None  # the row within that file, e.g. "Screen!17" or the record id
-    created_at: datetime | None = None
-    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

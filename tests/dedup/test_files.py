@@ -91,7 +91,7 @@ def test_benchmark_set_keeps_every_record_and_merges_nothing_wrongly(
 
 def test_cli_related_option_chooses_link_or_merge_for_a_preprint(tmp_path: Path) -> None:
     from lreview.cli import main
-    from tests.pipeline.test_deduplicate import PREPRINT_AND_ARTICLE
+    from tests.support.review_builders import PREPRINT_AND_ARTICLE
 
     ris = tmp_path / "both.ris"
     ris.write_text(PREPRINT_AND_ARTICLE, encoding="utf-8")

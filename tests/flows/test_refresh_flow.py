@@ -13,9 +13,9 @@ from types import ModuleType
 import pytest
 
 from lreview.store import Store
-from tests.pipeline.test_deduplicate import ris_for
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import make_articles
+from tests.support.review_builders import ris_for
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = """

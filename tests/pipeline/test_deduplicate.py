@@ -10,32 +10,9 @@ import pytest
 from lreview import pipeline
 from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.store import Store
-from tests.pipeline.test_import_ingest import make_config, write
 from tests.support.eutils_server import EutilsServer
-from tests.support.pubmed_builder import SyntheticArticle, make_articles
-
-
-def ris_for(articles: list[SyntheticArticle], *, doi_prefix: str = "https://doi.org/") -> str:
-    """The same publications as an Embase-style RIS export (title case changed, DOI as a URL)."""
-    out = []
-    for a in articles:
-        out.append(
-            "\n".join(
-                [
-                    "TY  - JOUR",
-                    f"TI  - {a.title.upper()}",
-                    *(f"AU  - {au.last}, {au.initials}" for au in a.authors),
-                    f"PY  - {a.year}",
-                    f"T2  - {a.journal}",
-                    f"VL  - {a.volume}",
-                    f"IS  - {a.issue}",
-                    f"SP  - {a.pages}",
-                    f"DO  - {doi_prefix}{a.doi}",
-                    "ER  -",
-                ]
-            )
-        )
-    return "\n\n".join(out) + "\n"
+from tests.support.pubmed_builder import make_articles
+from tests.support.review_builders import PREPRINT_AND_ARTICLE, make_config, ris_for, write
 
 
 def test_refresh_clusters_duplicates_across_sources_and_counts_each_source(tmp_path: Path) -> None:
@@ -86,29 +63,6 @@ def test_human_verdicts_on_possible_duplicates_are_applied_and_persist(tmp_path:
     with Store.open(config.database_url) as store:
         merged = [m for m in store.latest_clusters("imp") if len(m) > 1]
     assert sorted(merged[0]) == sorted([a, b])
-
-
-PREPRINT_AND_ARTICLE = """TY  - JOUR
-TI  - Low-dose naltrexone for endometriosis-associated pelvic pain: a pilot randomised trial
-AU  - Smith, Jane
-AU  - Jones, Alan
-PY  - 2023
-T2  - medRxiv
-DO  - 10.1101/2023.01.02.23284112
-ER  -
-
-TY  - JOUR
-TI  - Low-dose naltrexone for endometriosis-associated pelvic pain: a pilot randomised trial
-AU  - Smith, Jane
-AU  - Jones, Alan
-PY  - 2024
-T2  - Human Reproduction
-VL  - 39
-SP  - 101
-EP  - 109
-DO  - 10.1093/humrep/deae001
-ER  -
-"""
 
 
 @pytest.mark.parametrize(("related", "publications"), [("related", 2), ("merge", 1)])

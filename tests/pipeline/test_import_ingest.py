@@ -8,9 +8,10 @@ import pytest
 
 from lreview import pipeline
 from lreview.cli import main
-from lreview.config import ReviewConfig, parse_config
+from lreview.config import ReviewConfig
 from lreview.errors import InputError
 from lreview.store import Store
+from tests.support.review_builders import make_config, write
 
 RIS = """TY  - JOUR
 TI  - Low-dose naltrexone for endometriosis pain: a pilot study
@@ -26,29 +27,6 @@ AU  - Doe, John
 PY  - 2019
 ER  -
 """
-
-
-def make_config(tmp_path: Path, url: str) -> ReviewConfig:
-    data = {
-        "review": {
-            "id": "imp",
-            "title": "t",
-            "eligibility": "e",
-            "exclusion_reasons": ["wrong population", "wrong design"],
-            "reviewers": ["ann", "bob"],
-            "output_dir": str(tmp_path / "out"),
-            "database_url": url,
-        },
-        "searches": [{"name": "s", "query": "q"}],
-        "imports": {"folders": [str(tmp_path / "drop")]},
-    }
-    return parse_config(data, tmp_path / "review.toml")
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_import_stores_records_with_their_database_once_per_file(tmp_path: Path, store_url: str) -> None:

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from lreview import pipeline
-from lreview.config import ReviewConfig
 from lreview.errors import LreviewError
 from lreview.store import Store
-from tests.pipeline.test_deduplicate import ris_for
-from tests.pipeline.test_import_ingest import make_config, write
-from tests.support.pubmed_builder import make_articles
-
-ARTICLES = make_articles(60, start=date(2020, 1, 1), end=date(2024, 1, 1))
-
-
-def imported(tmp_path: Path) -> ReviewConfig:
-    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
-    pipeline.import_files(config, [write(tmp_path / "pubmed.ris", ris_for(ARTICLES))], source="PubMed")
-    with Store.open(config.database_url) as store:
-        pipeline.deduplicate_store(config, store)
-    return config
-
-
-def read_batch(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def decide(tmp_path: Path, config: ReviewConfig, rows: list[tuple[str, str]], name: str) -> Path:
-    body = "".join(f"{rid},{decision},ann\n" for rid, decision in rows)
-    return write(tmp_path / name, "record_id,decision,reviewer\n" + body)
+from tests.support.review_builders import RANKING_ARTICLES as ARTICLES
+from tests.support.review_builders import decide, imported, read_batch, ris_for, write
 
 
 def test_cold_start_ranks_by_the_question_and_writes_a_batch(tmp_path: Path) -> None:

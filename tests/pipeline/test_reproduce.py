@@ -13,10 +13,8 @@ from lreview.config import ReviewConfig
 from lreview.errors import LreviewError
 from lreview.store import Store
 from lreview.store.schema import rankings
-from tests.pipeline.test_deduplicate import ris_for
-from tests.pipeline.test_import_ingest import write
-from tests.pipeline.test_ranking import decide, imported, read_batch
 from tests.support.pubmed_builder import make_articles
+from tests.support.review_builders import decide, imported, read_batch, ris_for, write
 
 
 def screened_twice(tmp_path: Path) -> tuple[ReviewConfig, int]:

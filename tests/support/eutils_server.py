@@ -6,6 +6,8 @@ and an `<ERROR>` for retstart > 9998, inclusive EDAT windows, WebEnv/query_key h
 WarningList, deleted records (searchable but absent from efetch). Faults (429, 5xx, dropped
 connections, truncated bodies, esearch `<ERROR>`, history expiry, slow answers) are queued and applied
 to the next matching requests; every request is logged with its monotonic arrival time.
+`hostile=True` (`--hostile`) adds `pubmed_builder.hostile_articles()`: records whose title, abstract,
+authors and journal start with spreadsheet-formula payloads, for formula-injection tests.
 
 For tests and benchmarks only.
 """
@@ -39,6 +41,7 @@ from tests.support.pubmed_builder import (
     efetch_error_xml,
     esearch_error_xml,
     esearch_xml,
+    hostile_articles,
     make_articles,
 )
 
@@ -193,7 +196,9 @@ class EutilsServer:
         warnings: Sequence[tuple[str, str]] = (),
         enforce_rate: int | None = None,
         latency: float = 0.0,
+        hostile: bool = False,
     ) -> None:
+        """`hostile` adds `pubmed_builder.hostile_articles()` (formula-injection payloads) to `articles`."""
         self._lock = threading.Lock()
         self._articles: dict[str, SyntheticArticle] = {}
         self._rendered: dict[str, str] = {}
@@ -209,6 +214,8 @@ class EutilsServer:
         self._history: dict[str, _History] = {}
         self._recent: deque[float] = deque()
         self.add_articles(articles)
+        if hostile:
+            self.add_articles(hostile_articles())
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.app = self
         self._thread = threading.Thread(
@@ -450,7 +457,12 @@ class RemoteServer:
 
 @contextlib.contextmanager
 def serve_in_subprocess(
-    records: int, *, deleted: int = 0, latency: float = 0.0, enforce_rate: int | None = None
+    records: int,
+    *,
+    deleted: int = 0,
+    latency: float = 0.0,
+    enforce_rate: int | None = None,
+    hostile: bool = False,
 ) -> Iterator[RemoteServer]:
     """Run `python -m tests.support.eutils_server` with a synthetic corpus; stop it on exit."""
     root = Path(__file__).resolve().parents[2]
@@ -458,6 +470,7 @@ def serve_in_subprocess(
     args = [sys.executable, "-m", "tests.support.eutils_server", "--records", str(records)]
     args += ["--deleted", str(deleted), "--latency", str(latency)]
     args += ["--enforce-rate", str(enforce_rate)] if enforce_rate is not None else []
+    args += ["--hostile"] if hostile else []
     proc = subprocess.Popen(args, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -490,11 +503,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--deleted", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--enforce-rate", type=int, default=None, help="answer 429 above this many per second")
+    ap.add_argument("--hostile", action="store_true", help="add the formula-injection articles")
     args = ap.parse_args(argv)
     articles = make_articles(args.records)
     deleted = deleted_ids(articles, args.deleted)
     with EutilsServer(
-        articles, deleted=deleted, latency=args.latency, enforce_rate=args.enforce_rate
+        articles,
+        deleted=deleted,
+        latency=args.latency,
+        enforce_rate=args.enforce_rate,
+        hostile=args.hostile,
     ) as server:
         print(server.url, flush=True)
         sys.stdin.read()

@@ -89,9 +89,17 @@ def _history_date(status: str, d: date) -> str:
     )
 
 
+def _text(value: str) -> str:
+    """Escaped XML text; a CR becomes `&#13;`, since a literal one would be read back as LF."""
+    return escape(value, _CR) if "\r" in value else escape(value)
+
+
+_CR = {"\r": "&#13;"}
+
+
 def article_xml(a: SyntheticArticle) -> str:
     """One `<PubmedArticle>` element as NCBI efetch (retmode=xml) renders it."""
-    t = escape
+    t = _text
     authors = "".join(
         f'<Author ValidYN="Y"><LastName>{t(x.last)}</LastName><ForeName>{t(x.fore)}</ForeName>'
         f"<Initials>{t(x.initials)}</Initials></Author>"
@@ -246,6 +254,50 @@ def make_articles(
                 pages=f"{1 + i % 900}-{10 + i % 900}",
             )
         )
+    return out
+
+
+# Cell payloads a spreadsheet runs as formulas (OWASP "CSV injection"): each starts with =, +, -, @,
+# TAB or CR. PubMed's parser collapses whitespace, so TAB and CR lead only in the raw XML; the text
+# after them is itself a formula, so the parsed field is hostile too.
+HOSTILE_PAYLOADS = (
+    '=HYPERLINK("http://evil","x")',
+    "+1+1 cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1+cmd|' /C calc'!A0",
+    '\r=HYPERLINK("http://evil","cr")',
+)
+# Legal in XML 1.0 but awkward in a file for people: C1 controls (NEL, CSI), a right-to-left override,
+# a line separator and a byte-order mark. Characters illegal in XML 1.0 (U+0001, U+FFFE) cannot be
+# sent at all: lxml, like PubMed's XML, rejects them even as character references.
+AWKWARD_TITLE = "Awkward \u0085NEL \u009b[31m CSI \u202eRLO\u202c \u2028LS \ufeffBOM title."
+
+
+def hostile_articles(
+    *, first_pmid: int = 66_600_000, entrez_date: date = date(2024, 6, 1)
+) -> list[SyntheticArticle]:
+    """One article per `HOSTILE_PAYLOADS` entry (title, abstract, authors, journal all start with it),
+    then one whose title is `AWKWARD_TITLE`; consecutive PMIDs from `first_pmid`, all on `entrez_date`."""
+    out = [
+        SyntheticArticle(
+            pmid=str(first_pmid + i),
+            entrez_date=entrez_date,
+            title=f"{payload} title {i}",
+            abstract=f"{payload} abstract {i}.",
+            authors=(Author(payload, "Eve", "E"), Author(f"{payload}{i}", payload, "X")),
+            journal=f"{payload} journal",
+            journal_abbrev=f"{payload} J",
+            doi=f"10.1000/hostile.{first_pmid + i}",
+        )
+        for i, payload in enumerate(HOSTILE_PAYLOADS)
+    ]
+    n = len(out)
+    out.append(
+        SyntheticArticle(
+            pmid=str(first_pmid + n), entrez_date=entrez_date, title=AWKWARD_TITLE, abstract="x."
+        )
+    )
     return out
 
 

@@ -9,8 +9,9 @@ import httpx
 import pytest
 from lxml import etree
 
+from lreview.sources.pubmed_xml import parse_pubmed_xml
 from tests.support.eutils_server import RETSTART_ERROR, EutilsServer, Fault, windows_over
-from tests.support.pubmed_builder import make_articles, parse_minimal
+from tests.support.pubmed_builder import HOSTILE_PAYLOADS, hostile_articles, make_articles, parse_minimal
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,19 @@ def test_faults_apply_in_order_and_are_logged(server: EutilsServer) -> None:
 def test_windows_over_counts_half_open_one_second_windows() -> None:
     assert windows_over([0.0, 0.5, 0.99, 1.0], 3) == []
     assert windows_over([0.0, 0.5, 0.9, 0.99], 3) == [(0.0, 4)]
+
+
+def test_hostile_records_are_served_and_parse_with_every_payload_leading() -> None:
+    with EutilsServer(make_articles(5), hostile=True) as hostile:
+        ids = ",".join(a.pmid for a in hostile_articles())
+        body = get(hostile, "efetch", id=ids)
+    assert b"&#13;=HYPERLINK" in body and b"<ArticleTitle>\t=1+1" in body  # CR and TAB sent as such
+    records = parse_pubmed_xml(body)
+    *formulas, awkward = records
+    assert len(formulas) == len(HOSTILE_PAYLOADS)
+    for record, payload in zip(formulas, HOSTILE_PAYLOADS, strict=True):
+        lead = payload.lstrip()  # the parser collapses whitespace: what follows TAB/CR is a formula too
+        assert lead[0] in "=+-@"
+        assert record.title.startswith(lead) and record.abstract.startswith(lead)
+        assert record.journal.startswith(lead) and record.authors[0].startswith(lead)
+    assert "\u202e" in awkward.title and "\ufeff" in awkward.title and "\x9b" in awkward.title

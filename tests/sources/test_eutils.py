@@ -142,6 +142,7 @@ def test_count_change_during_harvest_is_recorded_not_hidden(small_server: Eutils
         Fault("drop", "efetch"),
         Fault("truncate", "efetch"),
         Fault("truncate_declared", "efetch"),
+        Fault("bad_gzip", "efetch"),
     ],
     ids=lambda f: f"{f.kind}-{f.status}",
 )
@@ -163,7 +164,7 @@ def test_efetch_retries_truncated_xml_then_succeeds(small_server: EutilsServer) 
     assert [r.fault for r in small_server.requests] == ["truncate", None]
 
 
-@pytest.mark.parametrize("kind", ["drop", "truncate", "status"])
+@pytest.mark.parametrize("kind", ["drop", "truncate", "status", "bad_gzip"])
 def test_esearch_retries_faults_then_succeeds(small_server: EutilsServer, kind: str) -> None:
     small_server.add_fault(Fault(kind, "esearch", status=502))  # type: ignore[arg-type]
     with EutilsClient(settings(small_server)) as client:

@@ -4,8 +4,9 @@ Real HTTP on 127.0.0.1 (random port) served from a thread, backed by an in-memor
 PubMed articles. It behaves like PubMed where the client depends on it: at most 9,999 ids per esearch
 and an `<ERROR>` for retstart > 9998, inclusive EDAT windows, WebEnv/query_key history, ErrorList /
 WarningList, deleted records (searchable but absent from efetch). Faults (429, 5xx, dropped
-connections, truncated bodies, esearch `<ERROR>`, history expiry, slow answers) are queued and applied
-to the next matching requests; every request is logged with its monotonic arrival time.
+connections, truncated bodies, a gzip header on a plain body, esearch `<ERROR>`, history expiry,
+slow answers) are queued and applied to the next matching requests; every request is logged with
+its monotonic arrival time.
 `hostile=True` (`--hostile`) adds `pubmed_builder.hostile_articles()`: records whose title, abstract,
 authors and journal start with spreadsheet-formula payloads, for formula-injection tests.
 
@@ -63,6 +64,7 @@ FaultKind = Literal[
     "esearch_error",  # 200 with an eSearchResult holding only <ERROR>message</ERROR>
     "expire_history",  # forget every WebEnv, then answer normally
     "slow",  # sleep `delay` seconds, then answer normally
+    "bad_gzip",  # 200 with Content-Encoding: gzip but the plain (not gzipped) body
 ]
 
 
@@ -158,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         content_type = "application/json" if status == 429 else "text/xml; charset=UTF-8"
         self.send_header("Content-Type", content_type)
+        if fault is not None and fault.kind == "bad_gzip":
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         if fault is not None and fault.retry_after is not None:
             self.send_header("Retry-After", f"{fault.retry_after:g}")

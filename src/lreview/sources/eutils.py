@@ -2,8 +2,9 @@
 
 What it does: every request goes through one process-wide rate limiter (3/s, or 10/s with an API key),
 is retried with capped exponential backoff and full jitter on 429 (honouring Retry-After), 5xx,
-connection errors, timeouts, transient `<ERROR>`s and truncated or unparseable XML, and fails with an
-`EutilsError` that names the endpoint, the last status and the attempts, never the API key.
+connection errors, timeouts, transient `<ERROR>`s, bodies that fail their Content-Encoding and
+truncated or unparseable XML, and fails with an `EutilsError` that names the endpoint, the last
+status and the attempts, never the API key.
 `search_pmids` lists every PMID of a query however large, by splitting the entrez-date window until
 each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches on a few
 background threads (results in order) so the caller stores batch N while batch N+1 downloads;
@@ -292,7 +293,9 @@ class EutilsClient:
             hint: float | None = None
             try:
                 response = self._http.post(url, data=data)
-            except httpx.TransportError as exc:  # resets, timeouts, bodies shorter than Content-Length
+            # resets, timeouts, bodies shorter than Content-Length, a body that does not match its
+            # Content-Encoding (gzip header, plain body: a truncated or mangled answer)
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 last = f"{type(exc).__name__}: {self._scrub(str(exc)) or 'connection failed'}"
             else:
                 status = response.status_code

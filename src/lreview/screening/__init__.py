@@ -1,0 +1,1 @@
+"""Screening: lifecycle states, batches and assignment, workbooks, agreement, exports (no database)."""

@@ -209,6 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_dedupe)
 
+    p = sub.add_parser(
+        "duplicates",
+        help="export the possible duplicates for a human, or apply their verdicts (same/different)",
+    )
+    _config_arg(p)
+    p.add_argument("action", choices=("export", "decide"))
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="export: where to write (default: OUTPUT_DIR/possible-duplicates.csv); decide: the filled CSV",
+    )
+    p.set_defaults(func=cmd_duplicates)
+
     p = sub.add_parser("simulate", help="simulate screening a labelled dataset in ranked order")
     p.add_argument("dataset", type=Path, metavar="DATASET.csv")
     p.add_argument("--output", required=True, type=Path, metavar="ORDER.csv")

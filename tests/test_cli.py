@@ -1,0 +1,105 @@
+"""The `lreview` command line: every command the README documents exists and answers `--help`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lreview.cli import main
+from tests.support.pubmed_builder import make_articles
+from tests.support.review_builders import ris_for, write
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+_WORD = re.compile(r"^[a-z][a-z-]*$")
+
+
+def readme_commands() -> list[tuple[str, ...]]:
+    """The subcommand words of every `lreview …` in the README's command table, in table order."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    found: list[tuple[str, ...]] = []
+    for line in section.splitlines():
+        if not line.startswith("| `lreview "):
+            continue
+        for usage in re.findall(r"`lreview ([^`]+)`", line.split("|")[1]):
+            words = tuple(w for w in _take_words(usage.split()))
+            if words and words not in found:
+                found.append(words)
+    return found
+
+
+def _take_words(tokens: list[str]) -> list[str]:
+    out = []
+    for token in tokens:
+        if not _WORD.match(token):
+            break
+        out.append(token)
+    return out
+
+
+def test_the_readme_command_table_is_read() -> None:
+    commands = readme_commands()
+    assert ("refresh",) in commands and ("duplicates", "export") in commands and len(commands) >= 10
+
+
+@pytest.mark.parametrize("words", readme_commands(), ids=" ".join)
+def test_every_readme_command_answers_help(
+    words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*words, "--help"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: lreview {words[0]}")
+
+
+def test_the_installed_console_script_lists_every_readme_command() -> None:
+    script = Path(sys.executable).parent / "lreview"
+    if not script.is_file():
+        pytest.skip(f"no console script next to {sys.executable} (lreview not installed in this venv)")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    listed = set(re.findall(r"^    ([a-z][a-z-]*)", done.stdout, flags=re.MULTILINE))
+    assert {words[0] for words in readme_commands()} <= listed
+
+
+CONFIG = """
+[review]
+id = "cli-review"
+title = "t"
+eligibility = "e"
+exclusion_reasons = ["wrong population"]
+reviewers = ["ann"]
+output_dir = "{out}"
+
+[[searches]]
+name = "s"
+query = "q"
+"""
+
+
+def test_duplicates_export_and_decide_run_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lreview.config import load_config
+    from lreview.store import Store
+
+    config_path = write(tmp_path / "review.toml", CONFIG.format(out=tmp_path / "out"))
+    config = load_config(config_path)
+    articles = make_articles(3)
+    export = write(tmp_path / "a.ris", ris_for(articles))
+    assert main(["import", str(export), "--source", "Embase", "--config", str(config_path)]) == 0
+    with Store.open(config.database_url) as store:
+        a, b, _ = [r.id for r in store.iter_records(config.review_id)]
+        store.add_duplicate_pairs(config.review_id, [(a, b, 0.7)])
+    capsys.readouterr()
+    assert main(["duplicates", "export", "--config", str(config_path)]) == 0
+    pairs = config.output_dir / "possible-duplicates.csv"
+    assert capsys.readouterr().out.startswith(f"1 possible duplicate pairs written to {pairs}")
+    filled = pairs.read_text(encoding="utf-8").replace(f"{a},{b},0.700,,", f"{a},{b},0.700,same,ann")
+    decided = write(tmp_path / "decided.csv", filled)
+    assert main(["duplicates", "decide", str(decided), "--config", str(config_path)]) == 0
+    assert capsys.readouterr().out.startswith(f"1 verdicts recorded from {decided}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,28 @@ def test_endnote_xml_malformed_names_record_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"lib\.xml: record 2 \(line 2\): malformed XML"):
         load_file(_write(tmp_path, "lib.xml", broken.encode()))
+
+
+_ONE_LINE = ENDNOTE.replace("</record></records>", "</record>" + ENDNOTE[ENDNOTE.index("<record>") :])
+
+
+@pytest.mark.parametrize(
+    ("fault", "where", "codec"),
+    [
+        (lambda x: x.replace("<pages>", "<pages><b>", 1), "record 1", "utf-8"),
+        (lambda x: x[::-1].replace(">segap<", ">b<>segap<", 1)[::-1], "record 2", "utf-8"),
+        (lambda x: x[: x.rindex("<pages>")], "record 2", "utf-8"),  # cut inside the last record
+        (lambda x: x[: x.rindex("</records>") + 4], "after record 2", "utf-8"),  # cut after it
+        (lambda x: x[: x.rindex("<pages>")], "record 2", "utf-16"),
+    ],
+    ids=["record-1", "record-2", "cut-in-last", "cut-after-last", "utf16-cut-in-last"],
+)
+def test_endnote_xml_fault_on_one_long_line_names_its_record(
+    tmp_path: Path, fault: Callable[[str], str], where: str, codec: str
+) -> None:
+    data = fault(_ONE_LINE).replace("UTF-8", codec.upper()).encode(codec)
+    with pytest.raises(InputError, match=rf"^\S*lib\.xml: {where} \(line \d+\): malformed XML: "):
+        load_file(_write(tmp_path, "lib.xml", data))
 
 
 def test_load_file_ovid_tagged_text(tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """EndNote XML exports (`<xml><records><record>...`, also written by Mendeley and Zotero) -> Records.
 
-Streams the file with lxml (one `<record>` in memory at a time), all or nothing: malformed XML
-raises one `InputError` naming file, record number and line. Text is read with `itertext`, so
-EndNote's `<style face=...>` wrappers vanish. Not for PubMed XML (`pubmed_xml.py`).
+Feeds the file to lxml one `<record>` at a time, all or nothing: malformed XML raises one
+`InputError` naming file, record number (our own count, not libxml2's) and line. Text is read with
+`itertext`, so EndNote's `<style face=...>` wrappers vanish. Not for PubMed XML (`pubmed_xml.py`).
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
-import io
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -127,26 +128,55 @@ def _to_record(record: etree._Element, number: int, source: str | None, name: st
     return dataclasses.replace(built, extra=extra)
 
 
+def _spelling(data: bytes, text: str) -> bytes:
+    """`text` as it is spelled in the file's bytes (UTF-8 and single-byte code pages, or UTF-16)."""
+    if data.startswith((codecs.BOM_UTF16_LE, b"<\0")):
+        return text.encode("utf-16-le")
+    if data.startswith((codecs.BOM_UTF16_BE, b"\0<")):
+        return text.encode("utf-16-be")
+    return text.encode("ascii")
+
+
+def _pieces(data: bytes) -> Iterator[tuple[bytes, bool]]:
+    """(bytes, holds a record) pieces of the file, cut just after each `</record>`: piece n holds the
+    end of record n and nothing of a later record; the last piece holds a record only if it was cut."""
+    end_tag, start_tag = _spelling(data, "</record>"), _spelling(data, "<record")
+    start = 0
+    while (end := data.find(end_tag, start)) >= 0:
+        yield data[start : end + len(end_tag)], True
+        start = end + len(end_tag)
+    yield data[start:], data.find(start_tag, start) >= 0
+
+
 def parse_endnote_xml(data: bytes, name: str, *, source: str | None = None) -> list[Record]:
-    """Every `<record>` of an EndNote XML export, in file order; `InputError` naming file/record/line."""
+    """Every `<record>` of an EndNote XML export, in file order; `InputError` naming file/record/line.
+
+    The bytes are fed to the parser one record at a time, so the record a syntax error lies in is
+    our own count of the pieces fed, whatever libxml2 reports and however it buffers its events.
+    """
     records: list[Record] = []
-    events = etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag="record",
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=True,
+    parser = etree.XMLPullParser(
+        events=("end",), tag="record", resolve_entities=False, no_network=True, huge_tree=True
     )
+    fed, in_record = 0, False  # pieces fed so far; whether the last one fed holds (part of) a record
     try:
-        for _, element in events:
-            records.append(_to_record(element, len(records) + 1, source, name))
-            element.clear(keep_tail=True)
+        for piece, holds_record in _pieces(data):
+            fed, in_record = fed + 1, holds_record
+            parser.feed(piece)
+            _read(parser, records, source, name)
+        parser.close()  # an error here lies in the last piece: a cut record or the file's end
+        _read(parser, records, source, name)
     except etree.XMLSyntaxError as exc:
+        where = f"record {fed}" if in_record else f"after record {fed - 1}"
         line = exc.lineno if exc.lineno else "?"
-        raise InputError(
-            f"{name}: record {len(records) + 1} (line {line}): malformed XML: {exc.msg}"
-        ) from exc
+        raise InputError(f"{name}: {where} (line {line}): malformed XML: {exc.msg}") from exc
     if not records:
         raise InputError(f"{name}: no <record> elements in this EndNote XML file")
     return records
+
+
+def _read(parser: etree.XMLPullParser, records: list[Record], source: str | None, name: str) -> None:
+    """Turn the records the parser has finished into Records (then free their elements)."""
+    for _, element in parser.read_events():
+        records.append(_to_record(element, len(records) + 1, source, name))
+        element.clear(keep_tail=True)

@@ -145,4 +145,4 @@ def agreement_rows(by_batch: Mapping[str, Agreement], overall: Agreement) -> lis
 def agreement_csv(rows: Sequence[Mapping[str, object]]) -> str:
     """`agreement_rows` as CSV text with the `COLUMNS` header (what `screening/agreement.csv` holds)."""
     frame = pd.DataFrame([dict(row) for row in rows], columns=list(COLUMNS))
-    return str(frame.to_csv(index=False, lineterminator="\n"))
+    return str(frame.to_csv(index=False, lineterminator="\r\n"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from lreview.config import ReviewConfig
 from lreview.errors import InputError
 from lreview.pipeline.common import open_store
+from lreview.pipeline.tables import cell
 from lreview.store import Decision
 
 DECISION_WORDS = {
@@ -64,7 +65,7 @@ def read_decisions_csv(config: ReviewConfig, path: Path, stage: str) -> list[Dec
     reasons = {r.casefold(): r for r in config.review.exclusion_reasons}
     out: list[Decision] = []
     for line, raw in enumerate(reader, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        row = {k.strip().lower(): cell(v) for k, v in raw.items() if k is not None}
         where = f"{path}: row {line}"
         try:
             record_id = int(row["record_id"])

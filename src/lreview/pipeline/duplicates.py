@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from lreview.config import ReviewConfig
 from lreview.dedup import DedupOptions, dedupe, pair_key
 from lreview.errors import InputError
 from lreview.pipeline.common import open_store, table
+from lreview.pipeline.tables import cell, write_csv
 from lreview.store import Store, StoredRecord
 
 
@@ -105,20 +108,18 @@ def export_possible_duplicates(config: ReviewConfig, output: Path) -> int:
     with open_store(config) as store:
         pairs = store.duplicate_pairs(config.review_id, status="pending")
         records = store.get_records(config.review_id, [i for p in pairs for i in (p.record_a, p.record_b)])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=PAIR_COLUMNS)
-        writer.writeheader()
-        for p in pairs:
-            row: dict[str, Any] = {"record_a": p.record_a, "record_b": p.record_b, "score": f"{p.score:.3f}"}
-            for side, rid in (("a", p.record_a), ("b", p.record_b)):
-                r = records[rid].record
-                row |= {
-                    f"title_{side}": r.title, f"authors_{side}": "; ".join(r.authors[:6]),
-                    f"year_{side}": r.year or "", f"journal_{side}": r.journal or r.journal_abbrev,
-                    f"pages_{side}": r.pages, f"doi_{side}": r.doi or "", f"source_{side}": r.source,
-                }  # fmt: skip
-            writer.writerow(row)
+    rows: list[dict[str, Any]] = []
+    for p in pairs:
+        row: dict[str, Any] = {"record_a": p.record_a, "record_b": p.record_b, "score": p.score}
+        for side, rid in (("a", p.record_a), ("b", p.record_b)):
+            r = records[rid].record
+            row |= {
+                f"title_{side}": r.title, f"authors_{side}": "; ".join(r.authors[:6]),
+                f"year_{side}": r.year or "", f"journal_{side}": r.journal or r.journal_abbrev,
+                f"pages_{side}": r.pages, f"doi_{side}": r.doi or "", f"source_{side}": r.source,
+            }  # fmt: skip
+        rows.append(row)
+    write_csv(output, pd.DataFrame(rows, columns=PAIR_COLUMNS), float_format="%.3f")
     return len(pairs)
 
 
@@ -133,18 +134,18 @@ def decide_possible_duplicates(config: ReviewConfig, path: Path) -> tuple[int, D
         known = {(p.record_a, p.record_b) for p in store.duplicate_pairs(config.review_id)}
         verdicts: list[tuple[int, int, str, str]] = []
         for line, row in enumerate(rows, start=2):
-            verdict = (row.get("verdict") or "").strip().casefold()
+            verdict = cell(row.get("verdict")).casefold()
             if not verdict:
                 continue  # not decided yet: stays pending
             where = f"{path}: row {line}"
             status = VERDICTS.get(verdict)
             if status is None:
                 raise InputError(f"{where}: verdict {row.get('verdict')!r} is not same/different")
-            who = (row.get("decided_by") or "").strip()
+            who = cell(row.get("decided_by"))
             if who not in config.review.reviewers:
                 raise InputError(f"{where}: decided_by {who!r} is not in review.reviewers of the config")
             try:
-                a, b = sorted((int(row["record_a"]), int(row["record_b"])))
+                a, b = sorted((int(cell(row["record_a"])), int(cell(row["record_b"]))))
             except (KeyError, TypeError, ValueError):
                 raise InputError(f"{where}: record_a/record_b must be record numbers") from None
             if (a, b) not in known:

@@ -9,7 +9,6 @@ in and `lreview ingest` reads back. Each batch carries the stopping rule's estim
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,11 +16,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from lreview import __version__
 from lreview.config import ReviewConfig
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
+from lreview.pipeline.tables import write_csv
 from lreview.rank.active import (
     DEFAULT_MODEL,
     FeatureBuilder,
@@ -150,18 +152,17 @@ def query_text(config: ReviewConfig) -> str:
 
 
 def write_batch(path: Path, pubs: list[Publication], order: list[tuple[int, float]], reviewer: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=BATCH_COLUMNS)
-        writer.writeheader()
-        for rank, (i, score) in enumerate(order, start=1):
-            r = pubs[i].record
-            writer.writerow({
-                "record_id": pubs[i].record_id, "decision": "", "reviewer": reviewer, "reason": "",
-                "rank": rank, "score": f"{score:.6f}", "title": r.title, "abstract": r.abstract,
-                "authors": "; ".join(r.authors), "year": r.year or "",
-                "journal": r.journal or r.journal_abbrev, "pmid": r.pmid or "", "doi": r.doi or "",
-            })  # fmt: skip
+    """The screening batch CSV: one row per publication in `order`, decision and reason left empty."""
+    rows = []
+    for rank, (i, score) in enumerate(order, start=1):
+        r = pubs[i].record
+        rows.append({
+            "record_id": pubs[i].record_id, "decision": "", "reviewer": reviewer, "reason": "",
+            "rank": rank, "score": score, "title": r.title, "abstract": r.abstract,
+            "authors": "; ".join(r.authors), "year": r.year or "",
+            "journal": r.journal or r.journal_abbrev, "pmid": r.pmid or "", "doi": r.doi or "",
+        })  # fmt: skip
+    write_csv(path, pd.DataFrame(rows, columns=BATCH_COLUMNS), float_format="%.6f")
 
 
 def feature_cache_path(config: ReviewConfig) -> Path:

@@ -12,6 +12,7 @@ from store_builders import pubmed_record
 from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import Decision, Store
+from lreview.store.base import switch_to_wal
 from lreview.store.migrations import CURRENT_VERSION
 from lreview.store.upsert import content_hash
 
@@ -178,3 +179,43 @@ def test_processes_opening_a_new_store_at_once_create_it_once(store_url: str) ->
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all() == [CURRENT_VERSION]
     engine.dispose()
+
+
+def test_switching_a_locked_new_sqlite_file_to_wal_waits_for_the_lock(tmp_path: Path) -> None:
+    """SQLite may answer `PRAGMA journal_mode=WAL` with SQLITE_BUSY without calling the busy handler
+    (three threads opening a new store at once hit it); the switch is retried until the file is free."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    opener = sqlite3.connect(path, isolation_level=None)
+    opener.execute("PRAGMA busy_timeout=0")  # busy at once, as with the handler skipped
+    attempts = threading.Semaphore(0)
+
+    class CountingCursor:
+        """The opener's real cursor, counting the attempts so the lock is released after a refusal."""
+
+        def __init__(self, cursor: sqlite3.Cursor) -> None:
+            self.cursor = cursor
+
+        def execute(self, sql: str) -> sqlite3.Cursor:
+            attempts.release()
+            return self.cursor.execute(sql)
+
+    def release_after_a_retry() -> None:
+        attempts.acquire(timeout=5)
+        attempts.acquire(timeout=5)  # the second attempt has started: the first one was refused
+        holder.execute("COMMIT")
+
+    releaser = threading.Thread(target=release_after_a_retry)
+    releaser.start()
+    try:
+        switch_to_wal(CountingCursor(opener.cursor()))
+    finally:
+        releaser.join()
+    assert opener.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    opener.close()
+    holder.close()

@@ -2,11 +2,15 @@
 
 SQLite: WAL (readers never block the writer), foreign keys on, a 30 s busy timeout, and write
 transactions opened with BEGIN IMMEDIATE so a read-then-write batch waits for the write lock instead
-of failing with "database is locked". PostgreSQL (psycopg 3): no server-side prepared statements.
+of failing with "database is locked". Switching a new file to WAL is retried while busy: SQLite may
+answer SQLITE_BUSY to `PRAGMA journal_mode=WAL` without calling the busy handler when other
+connections open the same new file at once. PostgreSQL (psycopg 3): no server-side prepared statements.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,13 +52,10 @@ def create_engine(url: str) -> Engine:
     def _tune(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # the driver's own BEGIN handling off: we emit BEGIN below
         cursor = dbapi_conn.cursor()
-        for pragma in (
-            f"busy_timeout={BUSY_TIMEOUT_S * 1000}",  # first: switching to WAL may wait for a writer
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-        ):
-            cursor.execute(f"PRAGMA {pragma}")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        switch_to_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -62,6 +63,20 @@ def create_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def switch_to_wal(cursor: Any) -> None:
+    """`PRAGMA journal_mode=WAL`, retried for up to the busy timeout while the file is busy."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def safe_url(engine: Engine) -> str:

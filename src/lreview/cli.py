@@ -164,14 +164,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 class RedactSecrets(logging.Filter):
-    """Replace the value of NCBI_API_KEY in any log line with '***'."""
+    """Scrub any log line: no api_key value, no NCBI_API_KEY value (`lreview.sources.http.scrub`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secret = os.environ.get("NCBI_API_KEY", "")
-        if secret:
-            message = record.getMessage()
-            if secret in message:
-                record.msg, record.args = message.replace(secret, "***"), None
+        from lreview.sources.http import scrub
+
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
         return True
 
 
@@ -280,7 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LreviewError as exc:
         if args.debug:
             raise
-        print(f"lreview: error: {exc}", file=sys.stderr)
+        from lreview.sources.http import scrub
+
+        print(f"lreview: error: {scrub(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lreview: interrupted", file=sys.stderr)

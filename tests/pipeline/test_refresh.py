@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from lreview import pipeline
+from lreview.cli import main
 from lreview.config import ReviewConfig, parse_config
 from lreview.errors import EutilsError, StoreError
 from lreview.sources.eutils import EutilsClient, EutilsSettings
@@ -189,3 +191,34 @@ def test_phrase_not_found_is_stored_with_the_run(tmp_path: Path) -> None:
     with Store.open(config.database_url) as store:
         (run,) = store.runs(config.review_id)
     assert "PhraseNotFound: endometriossis" in run.warnings
+
+
+def test_cli_refresh_failing_on_an_error_that_echoes_the_request_leaks_no_api_key(
+    tmp_path: Path,
+    server: EutilsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    core = "7f3a9c1e5b2d4f6a8c0e"
+    server.add_fault(Fault("echo_error", "esearch", message="Invalid query syntax"))
+    monkeypatch.setenv("LREVIEW_EUTILS_URL", server.url)
+    monkeypatch.setenv("NCBI_API_KEY", f"leak+Me/Not={core}")
+    monkeypatch.setenv("NCBI_EMAIL", "someone@example.org")
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    config = tmp_path / "review.toml"
+    config.write_text(
+        f'[review]\nid = "leak"\ntitle = "t"\neligibility = "e"\nexclusion_reasons = ["x"]\n'
+        f'reviewers = ["r1"]\noutput_dir = "{tmp_path / "out"}"\n'
+        f'database_url = "sqlite:///{tmp_path / "s.sqlite"}"\n\n'
+        f'[[searches]]\nname = "main"\nquery = "naltrexone"\n',
+        encoding="utf-8",
+    )
+    caplog.set_level(logging.DEBUG)
+    assert main(["refresh", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "Invalid query syntax" in err
+    with Store.open(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+        (run,) = store.runs("leak")
+    assert run.status == "failed" and "Invalid query syntax" in run.errors[0]
+    assert [text for text in (err, caplog.text, *run.errors) if core in text] == []

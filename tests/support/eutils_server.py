@@ -4,9 +4,9 @@ Real HTTP on 127.0.0.1 (random port) served from a thread, backed by an in-memor
 PubMed articles. It behaves like PubMed where the client depends on it: at most 9,999 ids per esearch
 and an `<ERROR>` for retstart > 9998, inclusive EDAT windows, WebEnv/query_key history, ErrorList /
 WarningList, deleted records (searchable but absent from efetch). Faults (429, 5xx, dropped
-connections, truncated bodies, a gzip header on a plain body, esearch `<ERROR>`, history expiry,
-slow answers) are queued and applied to the next matching requests; every request is logged with
-its monotonic arrival time.
+connections, truncated bodies, a gzip header on a plain body, `<ERROR>`s (one echoing the request,
+API key and all, as PubMed's sometimes do), history expiry, slow answers) are queued and applied to
+the next matching requests; every request is logged with its monotonic arrival time.
 `hostile=True` (`--hostile`) adds `pubmed_builder.hostile_articles()`: records whose title, abstract,
 authors and journal start with spreadsheet-formula payloads, for formula-injection tests.
 
@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,6 +65,7 @@ FaultKind = Literal[
     "expire_history",  # forget every WebEnv, then answer normally
     "slow",  # sleep `delay` seconds, then answer normally
     "bad_gzip",  # 200 with Content-Encoding: gzip but the plain (not gzipped) body
+    "echo_error",  # 200 with an `<ERROR>`: `message`, then the request (URL, POST body, params) echoed
 ]
 
 
@@ -117,15 +118,20 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         split = urlsplit(self.path)
         raw = parse_qs(split.query, keep_blank_values=True)
+        form = ""
         if method == "POST":
             length = int(self.headers.get("Content-Length") or 0)
-            raw.update(parse_qs(self.rfile.read(length).decode(), keep_blank_values=True))
+            form = self.rfile.read(length).decode()
+            raw.update(parse_qs(form, keep_blank_values=True))
         params = {k: v[-1] for k, v in raw.items()}
         endpoint = split.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".fcgi")
         if endpoint == "_log":  # the request log, for a parent process (not an E-utility, not logged)
             self._send_json([asdict(r) for r in list(app.requests)])
             return
         fault = app.take_fault(endpoint)
+        if fault is not None and fault.kind == "echo_error":  # the request as it came, key and all
+            echo = f"{fault.message}: {method} {self.path} body: {form} params: {json.dumps(params)}"
+            fault = replace(fault, message=echo)
         status, body = app.respond(endpoint, params, fault, arrived)
         logged = dict(params)
         if "api_key" in logged:
@@ -317,6 +323,9 @@ class EutilsServer:
             return 429, self._status_body(429, params)
         if fault is not None and fault.kind == "esearch_error" and endpoint == "esearch":
             return 200, esearch_error_xml(fault.message)
+        if fault is not None and fault.kind == "echo_error":
+            error_xml = esearch_error_xml if endpoint == "esearch" else efetch_error_xml
+            return 200, error_xml(fault.message)
         if params.get("db", "pubmed") != "pubmed":
             return 200, esearch_error_xml(f"Invalid db name specified: {params.get('db')}")
         if endpoint == "esearch":

@@ -15,6 +15,7 @@ from lreview.config import ReviewConfig, Search
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
 from lreview.sources.eutils import EutilsClient, EutilsSettings
+from lreview.sources.http import scrub
 from lreview.sources.pubmed_xml import parse_pubmed_xml
 from lreview.store import RunInfo, Store, UpsertCounts
 
@@ -132,7 +133,7 @@ def harvest(
             warnings=warnings,
         )
     except BaseException as exc:
-        store.finish_run(run_id, "failed", errors=[f"{type(exc).__name__}: {exc}"])
+        store.finish_run(run_id, "failed", errors=[scrub(f"{type(exc).__name__}: {exc}")])
         raise
     return HarvestSummary(
         search=search.name,

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -36,8 +36,9 @@ from typing import TypeVar
 import httpx
 from lxml import etree
 
-from lreview.errors import EutilsError, InputError
+from lreview.errors import EutilsError, InputError, LreviewError
 from lreview.records import Record
+from lreview.sources.http import scrub
 from lreview.sources.ratelimit import shared_limiter
 
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -260,8 +261,7 @@ class EutilsClient:
 
     # -- the one place that talks HTTP -------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        key = self.settings.api_key
-        return text.replace(key, "***") if key else text
+        return scrub(text, [self.settings.api_key])
 
     def _call(
         self,
@@ -289,8 +289,9 @@ class EutilsClient:
                 raise _Cancelled
             with self._count_lock:
                 self.requests_made += 1
-            log.debug("%s attempt %d/%d %s", endpoint, attempt, attempts, shown)
+            log.debug("%s attempt %d/%d %s", endpoint, attempt, attempts, self._scrub(str(shown)))
             hint: float | None = None
+            refused: LreviewError | None = None
             try:
                 response = self._http.post(url, data=data)
             # resets, timeouts, bodies shorter than Content-Length, a body that does not match its
@@ -306,11 +307,15 @@ class EutilsClient:
                         last = self._scrub(str(exc))
                     except (etree.XMLSyntaxError, InputError) as exc:  # truncated or garbled body
                         last = f"unparseable XML ({len(response.content)} bytes): {self._scrub(str(exc))}"
+                    except LreviewError as exc:  # a permanent refusal, whose text may echo the request
+                        refused = type(exc)(self._scrub(str(exc)))
+                    if refused is not None:  # raised here, outside the handler: no unscrubbed context
+                        raise refused
                 elif status == 429 or status >= 500:
                     last = f"HTTP {status}"
                     hint = _retry_after(response.headers.get("Retry-After"))
                 else:
-                    raise EutilsError(f"{endpoint}: HTTP {status} from {url} (not retried)")
+                    raise EutilsError(self._scrub(f"{endpoint}: HTTP {status} from {url} (not retried)"))
             if attempt == attempts:
                 break
             delay = self._backoff(attempt, hint)
@@ -322,7 +327,9 @@ class EutilsClient:
                     raise _Cancelled
             else:
                 time.sleep(delay)
-        raise EutilsError(f"{endpoint}: gave up after {attempts} attempts to {url}; last error: {last}")
+        raise EutilsError(
+            self._scrub(f"{endpoint}: gave up after {attempts} attempts to {url}; last error: {last}")
+        )
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Full-jitter exponential backoff, capped; a server's Retry-After wins when it is longer."""
@@ -350,7 +357,14 @@ class EutilsClient:
             params["usehistory"] = "y"
         if mindate is not None and maxdate is not None:
             params.update(datetype=datetype, mindate=_day(mindate), maxdate=_day(maxdate))
-        return self._call("esearch", params, parse_esearch)
+        page = self._call("esearch", params, parse_esearch)
+        if not (page.errors or page.warnings):
+            return page
+
+        def scrubbed(messages: tuple[SearchMessage, ...]) -> tuple[SearchMessage, ...]:
+            return tuple(SearchMessage(m.kind, self._scrub(m.text)) for m in messages)
+
+        return replace(page, errors=scrubbed(page.errors), warnings=scrubbed(page.warnings))
 
     def search_pmids(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -103,3 +104,21 @@ def test_duplicates_export_and_decide_run_from_the_command_line(
     decided = write(tmp_path / "decided.csv", filled)
     assert main(["duplicates", "decide", str(decided), "--config", str(config_path)]) == 0
     assert capsys.readouterr().out.startswith(f"1 verdicts recorded from {decided}")
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`lreview status | head` when head has gone: no BrokenPipeError traceback."""
+    config = write(tmp_path / "review.toml", CONFIG.format(out=tmp_path / "out"))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before lreview writes a byte
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lreview.cli", "status", "--config", str(config)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")

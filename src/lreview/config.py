@@ -190,6 +190,15 @@ class ReviewConfig(_Strict):
             return self.review.database_url
         return f"sqlite:///{(self.output_dir / 'lreview.sqlite').resolve()}"
 
+    @property
+    def database_url_origin(self) -> str:
+        """Where `database_url` came from, for messages: the environment, the config's key, or the default."""
+        if os.environ.get("LREVIEW_DATABASE_URL", "").strip():
+            return "LREVIEW_DATABASE_URL"
+        if self.review.database_url:
+            return f"{self.path}: review.database_url"
+        return "the default SQLite file in review.output_dir"
+
 
 def _location(loc: tuple[int | str, ...]) -> str:
     out = ""

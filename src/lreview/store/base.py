@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +19,7 @@ from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from lreview.errors import StoreError
@@ -77,6 +78,15 @@ def switch_to_wal(cursor: Any) -> None:
             if not busy or time.monotonic() > deadline:
                 raise
         time.sleep(0.01)
+
+
+def insert_new(conn: Connection, table: sa.Table, key: Sequence[str]) -> sa.Insert:
+    """INSERT that skips rows whose `key` columns are already stored (ON CONFLICT DO NOTHING), so
+    a row another transaction has just committed is not an error; RETURNING the ids inserted."""
+    columns = list(key)
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
 
 
 def safe_url(engine: Engine) -> str:

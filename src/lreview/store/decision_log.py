@@ -1,7 +1,8 @@
 """The append-only screening decision log: append, read, and the latest decision per record.
 
 There is deliberately no update or delete: a changed mind is a new, later decision. Re-ingesting the
-same workbook is a no-op because a decision from a file is keyed by (source_hash, row_key).
+same workbook is a no-op because a decision from a file is keyed by (source_hash, row_key), also
+when two processes append the same file at once (the later one skips the rows the first committed).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from lreview.decisions import DECISION_VALUES, STAGES, Decision
 from lreview.errors import StoreError
-from lreview.store.base import StoreBase
+from lreview.store.base import StoreBase, insert_new
 from lreview.store.schema import decisions
 from lreview.store.upsert import chunks
 
@@ -85,9 +86,11 @@ class DecisionLog(StoreBase):
                         "created_at": d.created_at or now,
                     }
                 )
-            if rows:
-                conn.execute(sa.insert(decisions), rows)
-        return len(rows)
+            if not rows:
+                return 0
+            # a concurrent append of the same file commits first: its rows are skipped here too
+            key = ("review_id", "source_hash", "row_key")
+            return len(conn.execute(insert_new(conn, decisions, key), rows).all())
 
     def decisions(
         self, review_id: str, stage: str | None = None, *, upto: int | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -10,18 +9,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from lxml import etree
 
 from lreview.errors import EutilsError
-from lreview.sources.eutils import (
-    EutilsClient,
-    EutilsSettings,
-    FetchedBatch,
-    parse_esearch,
-    split_window,
-)
+from lreview.sources.eutils import EutilsClient, EutilsSettings, FetchedBatch
 from lreview.sources.ratelimit import RateLimiter
 from tests.support.eutils_server import EutilsServer, Fault, serve_in_subprocess, windows_over
 from tests.support.pubmed_builder import make_articles, parse_minimal
@@ -258,17 +248,6 @@ def test_phrase_not_found_is_surfaced_in_search_outcome_errors() -> None:
     assert "QuotedPhraseNotFound" in kinds and "OutputMessage" in kinds
 
 
-def test_parse_esearch_reads_a_recorded_pubmed_response(shared_data: object) -> None:
-    from pathlib import Path
-
-    page = parse_esearch((Path(str(shared_data)) / "pubmed/esearch/esearch8.xml").read_bytes())
-    assert page.count == 0 and page.ids == ()
-    assert [(e.kind, e.text) for e in page.errors] == [("PhraseNotFound", "abcXYZ")]
-    assert [(w.kind, w.text) for w in page.warnings] == [("OutputMessage", "No items found.")]
-    big = parse_esearch((Path(str(shared_data)) / "pubmed/esearch/esearch2.xml").read_bytes())
-    assert big.count == 42249 and len(big.ids) == 100 and big.webenv and big.query_key == "1"
-
-
 # -- efetch reconciliation, history, pipelining ---------------------------------------------------------
 
 
@@ -284,15 +263,14 @@ def test_missing_pmids_are_reported_and_asked_for_once() -> None:
     assert len(fetches) == 2 and fetches[1].params["id"] == "10000003,10000017"
 
 
-def test_history_expiry_reruns_the_search_and_finishes(small_server: EutilsServer) -> None:
-    small_server.add_fault(Fault("expire_history", "efetch"))
+def test_history_expiry_does_not_touch_the_harvest_route(small_server: EutilsServer) -> None:
+    small_server.add_fault(Fault("expire_history", "efetch"))  # NCBI forgets every WebEnv mid-harvest
     with EutilsClient(settings(small_server, batch_size=200)) as client:
-        got, missing = all_records(client.fetch_search("x", parse_minimal))
+        outcome = client.search_pmids("x", mindate=date(2020, 1, 1), maxdate=date(2024, 12, 31))
+        got, missing = all_records(client.fetch(outcome.pmids, parse_minimal))
     assert sorted(got) == [str(10_000_000 + i) for i in range(600)] and missing == []
-    endpoints = [r.endpoint for r in small_server.requests]
-    assert endpoints.count("esearch") == 2
-    webenvs = {r.params.get("WebEnv") for r in small_server.requests if r.endpoint == "efetch"}
-    assert len(webenvs) == 2
+    assert not [r for r in small_server.requests if "WebEnv" in r.params or "query_key" in r.params]
+    assert [r.fault for r in small_server.requests].count("expire_history") == 1
 
 
 def test_fetch_downloads_the_next_batch_while_the_consumer_works(small_server: EutilsServer) -> None:
@@ -413,21 +391,6 @@ def test_real_rate_never_exceeds_ncbi_limit_in_any_second(api_key: str | None, l
 # -- window splitting ------------------------------------------------------------------------------------
 
 
-@given(
-    start=st.dates(min_value=date(1781, 1, 1), max_value=date(2030, 1, 1)),
-    days=st.integers(min_value=1, max_value=100_000),
-    pieces=st.integers(min_value=1, max_value=32),
-)
-def test_split_window_covers_every_day_once(start: date, days: int, pieces: int) -> None:
-    end = date.fromordinal(start.toordinal() + days - 1)
-    parts = split_window(start, end, min(pieces, days))
-    assert parts[0][0] == start and parts[-1][1] == end
-    assert all(a <= b for a, b in parts)
-    assert all(
-        date.fromordinal(b.toordinal() + 1) == c for (_, b), (c, _) in zip(parts, parts[1:], strict=False)
-    )
-
-
 def test_records_crowded_on_two_days_are_split_down_to_single_days() -> None:
     day1, day2 = date(2023, 5, 8), date(2023, 5, 9)
     articles = make_articles(6_000, start=day1, end=day1) + make_articles(
@@ -439,22 +402,6 @@ def test_records_crowded_on_two_days_are_split_down_to_single_days() -> None:
     assert len(outcome.pmids) == len(set(outcome.pmids)) == 12_500 == outcome.count
     assert (day1, day1, 6_000 + sum(a.entrez_date == day1 for a in spread)) in outcome.slices
     assert not [w for w in outcome.warnings if w.kind == "HarvestMismatch"]
-
-
-@given(
-    st.one_of(
-        st.binary(max_size=300),
-        st.tuples(st.text(max_size=12), st.text(max_size=12)).map(
-            lambda t: (
-                f"<eSearchResult><Count>{t[0]}</Count><IdList><Id>{t[1]}</Id></IdList></eSearchResult>".encode()
-            )
-        ),
-    )
-)
-def test_parse_esearch_fails_only_with_xml_or_eutils_errors(data: bytes) -> None:
-    with contextlib.suppress(etree.XMLSyntaxError, EutilsError):
-        page = parse_esearch(data)
-        assert page.count >= 0 and all(i.isdigit() for i in page.ids)
 
 
 def test_search_by_revision_date_finds_revised_records(small_server: EutilsServer) -> None:

@@ -1,4 +1,4 @@
-"""The polite HTTP client's scrubbing: no API key in any message made from a request or response."""
+"""The polite HTTP client: retries on GET as on POST, and no API key in any message it makes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from urllib.parse import quote, quote_plus
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
 
 from lreview.errors import EutilsError
 from lreview.sources.eutils import EutilsClient, EutilsSettings
-from lreview.sources.http import scrub
+from lreview.sources.eutils_xml import parse_esearch
+from lreview.sources.http import PoliteClient, Politeness, scrub
 from tests.support.eutils_server import EutilsServer, Fault
 from tests.support.pubmed_builder import make_articles, parse_minimal
 
@@ -98,3 +100,20 @@ def test_scrub_removes_the_known_secrets_in_every_encoding(monkeypatch: pytest.M
 def test_scrub_never_leaves_a_key_and_is_idempotent(before: str, key: str, after: str) -> None:
     scrubbed = scrub(f"{before}&api_key={key}&{after}", [key])
     assert key not in scrubbed and scrub(scrubbed, [key]) == scrubbed
+
+
+def test_polite_client_gets_with_query_parameters_and_retries_like_a_post(server: EutilsServer) -> None:
+    server.add_fault(Fault("status", status=503))
+    server.add_fault(Fault("truncate"))
+    policy = Politeness(rate=200.0, max_retries=2, backoff_base=0.01, backoff_max=0.05)
+    client = PoliteClient("test", server.url, policy, error=EutilsError, unparseable=(etree.XMLSyntaxError,))
+    try:
+        page = client.call("esearch", f"{server.url}esearch.fcgi", parse_esearch, params={"term": "x"})
+    finally:
+        client.close()
+    assert page.count == 50 and client.requests_made == 3
+    assert [(r.method, r.fault) for r in server.requests] == [
+        ("GET", "status"),
+        ("GET", "truncate"),
+        ("GET", None),
+    ]

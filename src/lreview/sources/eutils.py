@@ -1,52 +1,39 @@
-"""NCBI E-utilities client for PubMed: esearch with date slicing past the 9,999-id cap, batched efetch.
+"""NCBI E-utilities for PubMed: every PMID of a search past the 9,999-id cap, then batched efetch.
 
-What it does: every request goes through one process-wide rate limiter (3/s, or 10/s with an API key),
-is retried with capped exponential backoff and full jitter on 429 (honouring Retry-After), 5xx,
-connection errors, timeouts, transient `<ERROR>`s, bodies that fail their Content-Encoding and
-truncated or unparseable XML, and fails with an `EutilsError` that names the endpoint, the last
-status and the attempts, never the API key.
-`search_pmids` lists every PMID of a query however large, by splitting the entrez-date window until
-each slice is under PubMed's 9,999-id cap; `fetch` downloads records in POSTed batches on a few
-background threads (results in order) so the caller stores batch N while batch N+1 downloads;
-`fetch_search` is the WebEnv/history route for result sets under the cap, re-running an expired search.
+`search_pmids` lists every PMID of a query however large: `windows.py` splits the entrez-date window
+until each piece is under PubMed's cap, one level's esearches running at once. `fetch` downloads
+records in POSTed batches on a few threads (`parallel.in_order`, results in order) so the caller
+stores batch N while N+1 downloads, and asks once more for PMIDs PubMed left out. Every request goes
+through `http.PoliteClient` (one rate limit per host: 3/s, or 10/s with an API key; retries with
+backoff and jitter; errors scrubbed of the key). All requests are POSTs, so the key is in no URL.
 
-What it is not: an XML record parser (the caller passes `parse`, normally
-`lreview.sources.pubmed_xml.parse_pubmed_xml`) nor a store writer. Bio.Entrez is not used for HTTP
-because it retries 429/5xx without sleeping. All requests are POSTs, so the API key never appears
-in a URL (and hence in httpx's own request logs).
+Not an XML record parser (the caller passes `parse`, normally `pubmed_xml.parse_pubmed_xml`), nor a
+store writer. Bio.Entrez is not used for HTTP because it retries 429/5xx without sleeping.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
-import queue
-import random
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
 from lxml import etree
 
-from lreview.errors import EutilsError, InputError, LreviewError
+from lreview.errors import EutilsError, InputError
 from lreview.records import Record
-from lreview.sources.http import scrub
-from lreview.sources.ratelimit import shared_limiter
+from lreview.sources.eutils_xml import SearchMessage, SearchPage, check_efetch, parse_esearch
+from lreview.sources.http import PoliteClient, Politeness
+from lreview.sources.parallel import in_order
+from lreview.sources.windows import Window, harvest_windows
 
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 PUBMED_CAP = 9_999  # PubMed esearch lists at most this many ids and rejects retstart > 9998
 EARLIEST = date(1781, 1, 1)  # earliest entrez date in PubMed
-_PERMANENT_ERRORS = ("cannot be larger than", "invalid db name", "empty term", "invalid query")
-_HISTORY_ERRORS = ("unable to obtain query", "cannot retrieve history", "invalid webenv")
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 log = logging.getLogger("lreview.eutils")
 T = TypeVar("T")
@@ -90,6 +77,11 @@ class EutilsSettings:
             return max(1, self.max_concurrent)
         return min(int(self.rate / 2) + 1, 8)
 
+    @property
+    def politeness(self) -> Politeness:
+        """Rate, retries, backoff and timeout for the HTTP client."""
+        return Politeness(self.rate, self.max_retries, self.backoff_base, self.backoff_max, self.timeout)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> EutilsSettings:
         """Settings from LREVIEW_EUTILS_URL, NCBI_EMAIL and NCBI_API_KEY, then `overrides`."""
@@ -101,28 +93,6 @@ class EutilsSettings:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class SearchMessage:
-    """One entry of an esearch ErrorList/WarningList, e.g. ("PhraseNotFound", "abcXYZ")."""
-
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One parsed eSearchResult."""
-
-    count: int
-    ids: tuple[str, ...]
-    retstart: int = 0
-    webenv: str | None = None
-    query_key: str | None = None
-    query_translation: str = ""
-    errors: tuple[SearchMessage, ...] = ()
-    warnings: tuple[SearchMessage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,108 +116,35 @@ class FetchedBatch:
     missing: tuple[str, ...]  # deleted / withdrawn / unknown: reported once, not re-requested forever
 
 
-class _Retry(EutilsError):
-    """A transient in-band failure (an `<ERROR>` NCBI sends now and then): retry the request."""
-
-
-class _HistoryExpired(EutilsError):
-    """The WebEnv is no longer known to NCBI: the search has to be run again."""
-
-
-class _Cancelled(Exception):
-    """The consumer of a background fetch went away."""
-
-
 def _day(d: date | str) -> str:
     return d.strftime("%Y/%m/%d") if isinstance(d, date) else d
-
-
-def _error_text(root: etree._Element) -> str | None:
-    texts = [(e.text or "").strip() for e in root.findall("ERROR")]
-    texts = [t for t in texts if t]  # eSpell sends an empty <ERROR/> that is not an error
-    return "; ".join(texts) if texts else None
-
-
-def parse_esearch(data: bytes) -> SearchPage:
-    """Parse an eSearchResult; transient `<ERROR>`s raise `_Retry`, permanent ones `EutilsError`."""
-    root = etree.fromstring(data, _XML)
-    if root.tag != "eSearchResult":
-        raise _Retry(f"expected eSearchResult, got <{root.tag}>")
-    error = _error_text(root)
-    if error is not None:
-        if any(p in error.lower() for p in _PERMANENT_ERRORS):
-            raise EutilsError(f"esearch: PubMed refused the search: {error}")
-        raise _Retry(f"esearch <ERROR>: {error}")
-    count_text = root.findtext("Count")
-    if count_text is None:
-        raise _Retry("esearch: eSearchResult without <Count>")
-
-    def messages(tag: str) -> tuple[SearchMessage, ...]:
-        el = root.find(tag)
-        return () if el is None else tuple(SearchMessage(c.tag, (c.text or "").strip()) for c in el)
-
-    ids = tuple((i.text or "").strip() for i in root.iterfind("IdList/Id"))
-    numbers = (count_text.strip(), (root.findtext("RetStart") or "0").strip(), *ids)
-    if not all(n.isascii() and n.isdigit() for n in numbers):
-        raise _Retry("esearch: eSearchResult with a non-numeric Count, RetStart or Id")
-    return SearchPage(
-        count=int(count_text),
-        ids=ids,
-        retstart=int(root.findtext("RetStart") or 0),
-        webenv=root.findtext("WebEnv"),
-        query_key=root.findtext("QueryKey"),
-        query_translation=root.findtext("QueryTranslation") or "",
-        errors=messages("ErrorList"),
-        warnings=messages("WarningList"),
-    )
-
-
-def _check_efetch(data: bytes) -> None:
-    """Raise on an eFetchResult `<ERROR>` (expired history, or a transient failure)."""
-    if b"<eFetchResult" not in data[:2048]:
-        return
-    root = etree.fromstring(data, _XML)
-    error = _error_text(root) or "eFetchResult without records"
-    if any(p in error.lower() for p in _HISTORY_ERRORS):
-        raise _HistoryExpired(f"efetch: search history expired: {error}")
-    raise _Retry(f"efetch <ERROR>: {error}")
-
-
-def split_window(lo: date, hi: date, pieces: int) -> list[tuple[date, date]]:
-    """[lo, hi] cut into `pieces` consecutive inclusive windows of (nearly) equal length."""
-    first, days = lo.toordinal(), hi.toordinal() - lo.toordinal() + 1
-    cuts = [first + days * i // pieces for i in range(pieces + 1)]
-    return [(date.fromordinal(a), date.fromordinal(b - 1)) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def _pmid(record: Record) -> str:
     return record.pmid or record.source_id
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
 class EutilsClient:
     """A synchronous, thread-safe PubMed E-utilities client sharing the process-wide rate budget."""
 
     def __init__(self, settings: EutilsSettings | None = None, *, http: httpx.Client | None = None) -> None:
-        self.settings = settings if settings is not None else EutilsSettings.from_env()
-        self._http = http or httpx.Client(
-            timeout=self.settings.timeout, headers={"User-Agent": f"{self.settings.tool} (python-httpx)"}
+        self.settings = s = settings if settings is not None else EutilsSettings.from_env()
+        self._http = PoliteClient(
+            "eutils",
+            s.base_url,
+            s.politeness,
+            error=EutilsError,
+            unparseable=(etree.XMLSyntaxError, InputError),
+            body_format="XML",
+            secrets=[s.api_key],
+            user_agent=f"{s.tool} (python-httpx)",
+            http=http,
         )
-        self._limiter = shared_limiter(self.settings.base_url, self.settings.rate)
-        self._random = random.Random()
-        self._count_lock = threading.Lock()
-        self.requests_made = 0  # HTTP requests sent by this client, retries included
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent by this client, retries included."""
+        return self._http.requests_made
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -259,10 +156,6 @@ class EutilsClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- the one place that talks HTTP -------------------------------------------------------------
-    def _scrub(self, text: str) -> str:
-        return scrub(text, [self.settings.api_key])
-
     def _call(
         self,
         endpoint: str,
@@ -270,72 +163,14 @@ class EutilsClient:
         accept: Callable[[bytes], T],
         cancel: threading.Event | None = None,
     ) -> T:
-        """POST `params` to `endpoint`, retrying transient failures; `accept` parses the 200 body."""
+        """POST `params` (with tool, email, api_key) to `endpoint`; `accept` parses the 200 body."""
         s = self.settings
-        url = f"{s.base_url}{endpoint}.fcgi"
         data = dict(params, tool=s.tool)
         if s.email:
             data["email"] = s.email
         if s.api_key:
             data["api_key"] = s.api_key
-        shown = {k: (v if len(v) <= 200 else f"{v[:200]}...({len(v)} chars)") for k, v in params.items()}
-        attempts = s.max_retries + 1
-        last = "no attempt made"
-        for attempt in range(1, attempts + 1):
-            if cancel is not None and cancel.is_set():
-                raise _Cancelled
-            self._limiter.acquire()
-            if cancel is not None and cancel.is_set():
-                raise _Cancelled
-            with self._count_lock:
-                self.requests_made += 1
-            log.debug("%s attempt %d/%d %s", endpoint, attempt, attempts, self._scrub(str(shown)))
-            hint: float | None = None
-            refused: LreviewError | None = None
-            try:
-                response = self._http.post(url, data=data)
-            # resets, timeouts, bodies shorter than Content-Length, a body that does not match its
-            # Content-Encoding (gzip header, plain body: a truncated or mangled answer)
-            except (httpx.TransportError, httpx.DecodingError) as exc:
-                last = f"{type(exc).__name__}: {self._scrub(str(exc)) or 'connection failed'}"
-            else:
-                status = response.status_code
-                if status == 200:
-                    try:
-                        return accept(response.content)
-                    except _Retry as exc:
-                        last = self._scrub(str(exc))
-                    except (etree.XMLSyntaxError, InputError) as exc:  # truncated or garbled body
-                        last = f"unparseable XML ({len(response.content)} bytes): {self._scrub(str(exc))}"
-                    except LreviewError as exc:  # a permanent refusal, whose text may echo the request
-                        refused = type(exc)(self._scrub(str(exc)))
-                    if refused is not None:  # raised here, outside the handler: no unscrubbed context
-                        raise refused
-                elif status == 429 or status >= 500:
-                    last = f"HTTP {status}"
-                    hint = _retry_after(response.headers.get("Retry-After"))
-                else:
-                    raise EutilsError(self._scrub(f"{endpoint}: HTTP {status} from {url} (not retried)"))
-            if attempt == attempts:
-                break
-            delay = self._backoff(attempt, hint)
-            log.warning(
-                "%s attempt %d/%d failed (%s); retrying in %.2fs", endpoint, attempt, attempts, last, delay
-            )
-            if cancel is not None:
-                if cancel.wait(delay):
-                    raise _Cancelled
-            else:
-                time.sleep(delay)
-        raise EutilsError(
-            self._scrub(f"{endpoint}: gave up after {attempts} attempts to {url}; last error: {last}")
-        )
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        """Full-jitter exponential backoff, capped; a server's Retry-After wins when it is longer."""
-        s = self.settings
-        jitter = self._random.uniform(0.0, min(s.backoff_max, s.backoff_base * 2 ** (attempt - 1)))
-        return max(jitter, min(retry_after, max(s.backoff_max, 1.0))) if retry_after is not None else jitter
+        return self._http.call(endpoint, f"{s.base_url}{endpoint}.fcgi", accept, data=data, cancel=cancel)
 
     # -- esearch -----------------------------------------------------------------------------------
     def esearch(
@@ -362,7 +197,7 @@ class EutilsClient:
             return page
 
         def scrubbed(messages: tuple[SearchMessage, ...]) -> tuple[SearchMessage, ...]:
-            return tuple(SearchMessage(m.kind, self._scrub(m.text)) for m in messages)
+            return tuple(SearchMessage(m.kind, self._http.scrub(m.text)) for m in messages)
 
         return replace(page, errors=scrubbed(page.errors), warnings=scrubbed(page.warnings))
 
@@ -383,95 +218,66 @@ class EutilsClient:
         if lo > hi:
             raise EutilsError(f"esearch: mindate {lo} is after maxdate {hi}")
         root = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
-        harvest = self._slices(term, lo, hi, root, datetype)
+        harvest = harvest_windows(
+            lo, hi, root, lambda windows: self._ask_windows(term, datetype, windows), cap=PUBMED_CAP
+        )
         count = root.count
         total = sum(c for _, _, c in harvest.slices)
         if total != count:  # PubMed's data moved while we sliced: ask once more for the whole window
             again = self.esearch(term, mindate=lo, maxdate=hi, datetype=datetype, retmax=0, usehistory=False)
             count = again.count
             if total != count:
-                harvest.note(f"whole window {lo}..{hi} counts {count} but its slices hold {total}")
-        pmids = harvest.pmids()
+                harvest.notes.append(f"whole window {lo}..{hi} counts {count} but its slices hold {total}")
+        pmids = harvest.ids()
         if len(pmids) != total:
-            harvest.note(f"slices hold {total} records but {len(pmids)} unique PMIDs")
+            harvest.notes.append(f"slices hold {total} records but {len(pmids)} unique PMIDs")
+        for note in harvest.notes:
+            log.warning("esearch: %s", note)
         return SearchOutcome(
             pmids=pmids,
             count=count,
             query_translation=root.query_translation,
             errors=root.errors,
-            warnings=root.warnings + tuple(harvest.notes),
+            warnings=root.warnings + tuple(SearchMessage("HarvestMismatch", n) for n in harvest.notes),
             slices=harvest.slices,
         )
 
-    def _slices(self, term: str, lo: date, hi: date, root: SearchPage, datetype: str) -> _Harvest:
-        """Split [lo, hi] until every window is under the cap; collect each window's ids.
+    def _ask_windows(self, term: str, datetype: str, windows: Sequence[Window]) -> list[SearchPage]:
+        """One esearch per window (ids up to the cap), run concurrently within the rate budget."""
 
-        Works level by level: the esearches of one level run concurrently (still within the rate
-        budget), so a slow server answer does not leave the budget unused.
-        """
-        harvest = _Harvest()
-        frontier: list[tuple[date, date, SearchPage, int]] = [(lo, hi, root, 0)]  # (.., id requests)
-        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="eutils-search") as pool:
-            while frontier:
-                asks: list[tuple[date, date, int, int]] = []  # (lo, hi, retmax, id requests after it)
-                for a, b, page, tries in frontier:
-                    if page.count <= PUBMED_CAP:
-                        if len(page.ids) == page.count or tries == 2:  # listed, or re-asked once
-                            if len(page.ids) != page.count:
-                                harvest.note(f"slice {a}..{b} counts {page.count} but lists {len(page.ids)}")
-                            harvest.add(a, b, page)
-                        else:
-                            asks.append((a, b, PUBMED_CAP, tries + 1))
-                        continue
-                    if a == b:
-                        raise EutilsError(
-                            f"esearch: {page.count} records entered on {a} match this query, more than "
-                            f"the {PUBMED_CAP} PubMed lists for one search; narrow the query for that day"
-                        )
-                    # Split into pieces expected to hold ~half a cap each and ask for their ids at
-                    # once: most then need no second request, and the few levels run in parallel.
-                    pieces = min(
-                        b.toordinal() - a.toordinal() + 1, 32, max(2, -(-2 * page.count // PUBMED_CAP))
-                    )
-                    asks += [(x, y, PUBMED_CAP, 1) for x, y in split_window(a, b, pieces)]
+        def task(window: Window) -> Callable[[threading.Event], SearchPage]:
+            lo, hi = window
+            return lambda _: self.esearch(
+                term, mindate=lo, maxdate=hi, datetype=datetype, retmax=PUBMED_CAP, usehistory=False
+            )
 
-                def ask(x: tuple[date, date, int, int]) -> SearchPage:
-                    return self.esearch(
-                        term, mindate=x[0], maxdate=x[1], datetype=datetype, retmax=x[2], usehistory=False
-                    )
-
-                pages = list(pool.map(ask, asks))
-                frontier = [(a, b, page, t) for (a, b, _, t), page in zip(asks, pages, strict=True)]
-        return harvest
+        n = self.settings.concurrency
+        return list(
+            in_order([task(w) for w in windows], workers=n, prefetch=len(windows), name="eutils-search")
+        )
 
     # -- efetch ------------------------------------------------------------------------------------
     def _efetch(
-        self,
-        params: dict[str, str],
-        parse: Callable[[bytes], Sequence[Record]],
-        cancel: threading.Event | None,
+        self, ids: Sequence[str], parse: Callable[[bytes], Sequence[Record]], cancel: threading.Event
     ) -> list[Record]:
         def accept(body: bytes) -> list[Record]:
-            _check_efetch(body)
+            check_efetch(body)
             return list(parse(body))
 
-        return self._call("efetch", {"db": "pubmed", "retmode": "xml", **params}, accept, cancel)
+        params = {"db": "pubmed", "retmode": "xml", "id": ",".join(ids)}
+        return self._call("efetch", params, accept, cancel)
 
     def _fetch_ids(
-        self,
-        requested: tuple[str, ...],
-        parse: Callable[[bytes], Sequence[Record]],
-        cancel: threading.Event | None,
-        first: list[Record] | None = None,
+        self, requested: tuple[str, ...], parse: Callable[[bytes], Sequence[Record]], cancel: threading.Event
     ) -> FetchedBatch:
-        """Fetch `requested` by id (unless `first` already holds the answer) and reconcile."""
-        records = first if first is not None else self._efetch({"id": ",".join(requested)}, parse, cancel)
+        """Fetch `requested` by id and reconcile: absent PMIDs are asked for once more, then reported."""
+        records = self._efetch(requested, parse, cancel)
         wanted = set(requested)
         got = {_pmid(r) for r in records}
         missing = [p for p in requested if p not in got]
-        if missing:  # ask once more for just those; whatever is still absent is reported as missing
+        if missing:
             log.debug("efetch: %d of %d PMIDs not returned; asking once more", len(missing), len(requested))
-            again = self._efetch({"id": ",".join(missing)}, parse, cancel)
+            again = self._efetch(missing, parse, cancel)
             records = records + [r for r in again if _pmid(r) in wanted and _pmid(r) not in got]
             got |= {_pmid(r) for r in again}
             missing = [p for p in missing if p not in got]
@@ -499,160 +305,4 @@ class EutilsClient:
             return lambda cancel: self._fetch_ids(requested, parse, cancel)
 
         n = workers if workers is not None else self.settings.concurrency
-        return _in_pool([task(b) for b in batches], workers=n, prefetch=prefetch)
-
-    def fetch_search(
-        self,
-        term: str,
-        parse: Callable[[bytes], Sequence[Record]],
-        *,
-        mindate: date | None = None,
-        maxdate: date | None = None,
-        prefetch: int = 4,
-    ) -> Iterator[FetchedBatch]:
-        """Run one esearch with history and efetch its result by WebEnv (at most 9,999 records).
-
-        If NCBI forgets the WebEnv midway, the search is run again: the same id list resumes at the
-        same position with the new WebEnv; a changed list is finished by fetching its remaining ids.
-        """
-        lo, hi = mindate or EARLIEST, maxdate or date.today()
-        size = self.settings.batch_size
-
-        def search() -> SearchPage:
-            page = self.esearch(term, mindate=lo, maxdate=hi, retmax=PUBMED_CAP, usehistory=True)
-            if page.count > PUBMED_CAP:
-                raise EutilsError(
-                    f"esearch: {page.count} records match; fetch_search handles at most {PUBMED_CAP}, "
-                    "use search_pmids() then fetch()"
-                )
-            return page
-
-        def produce(cancel: threading.Event) -> Iterator[FetchedBatch]:
-            page = search()
-            start, reruns = 0, 0
-            while start < len(page.ids):
-                requested = page.ids[start : start + size]
-                history = {"WebEnv": page.webenv or "", "query_key": page.query_key or ""}
-                window = {"retstart": str(start), "retmax": str(size)}
-                try:
-                    records = self._efetch(history | window, parse, cancel)
-                except _HistoryExpired:
-                    if reruns == 2:
-                        raise
-                    reruns += 1
-                    log.info("efetch: WebEnv expired; running the search again")
-                    new = search()
-                    if new.ids != page.ids:  # the result moved: fetch what is left by id
-                        done = set(page.ids[:start])
-                        rest = [p for p in new.ids if p not in done]
-                        for i in range(0, len(rest), size):
-                            yield self._fetch_ids(tuple(rest[i : i + size]), parse, cancel)
-                        return
-                    page = new
-                    continue
-                yield self._fetch_ids(requested, parse, cancel, first=records)
-                start += size
-
-        return _in_background(produce, prefetch)
-
-
-@dataclass
-class _Harvest:
-    """What `search_pmids` has collected so far."""
-
-    found: list[tuple[date, date, SearchPage]] = field(default_factory=list)
-    notes: list[SearchMessage] = field(default_factory=list)
-
-    @property
-    def slices(self) -> list[tuple[date, date, int]]:
-        """(first day, last day, count) of each window, newest first."""
-        return [(a, b, page.count) for a, b, page in sorted(self.found, key=lambda f: f[0], reverse=True)]
-
-    def add(self, lo: date, hi: date, page: SearchPage) -> None:
-        self.found.append((lo, hi, page))
-
-    def pmids(self) -> list[str]:
-        """Unique PMIDs, newest window first, each window in PubMed's order."""
-        ordered = sorted(self.found, key=lambda f: f[0], reverse=True)
-        return list(dict.fromkeys(pmid for _, _, page in ordered for pmid in page.ids))
-
-    def note(self, text: str) -> None:
-        log.warning("esearch: %s", text)
-        self.notes.append(SearchMessage("HarvestMismatch", text))
-
-
-_DONE = object()
-
-
-def _in_pool(tasks: Sequence[Callable[[threading.Event], T]], *, workers: int, prefetch: int) -> Iterator[T]:
-    """Run `tasks` on a thread pool, at most `prefetch` ahead of the consumer; yield results in order.
-
-    A task's error is re-raised in the consumer. When the consumer stops early (break, exception,
-    garbage collection), pending tasks are cancelled and the running ones told to stop.
-    """
-
-    def consume() -> Iterator[T]:
-        cancel = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eutils-fetch")
-        pending: deque[Future[T]] = deque()
-        todo = iter(tasks)
-        try:
-            for t in itertools.islice(todo, max(prefetch, 2 * workers, 1)):
-                pending.append(pool.submit(t, cancel))
-            while pending:
-                result = pending.popleft().result()
-                for t in itertools.islice(todo, 1):
-                    pending.append(pool.submit(t, cancel))
-                yield result
-        finally:
-            cancel.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    return consume()
-
-
-def _in_background(produce: Callable[[threading.Event], Iterator[T]], prefetch: int) -> Iterator[T]:
-    """Run `produce` in a daemon thread feeding a bounded queue; re-raise its errors here.
-
-    When the consumer stops early (break, exception, garbage collection), the producer is told to
-    stop and joined, so no thread keeps downloading for nobody.
-    """
-    items: queue.Queue[object] = queue.Queue(maxsize=max(1, prefetch))
-    cancel = threading.Event()
-
-    def put(item: object) -> bool:
-        while not cancel.is_set():
-            try:
-                items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in produce(cancel):
-                if not put(item):
-                    return
-            put(_DONE)
-        except _Cancelled:
-            return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            put(exc)
-
-    def consume() -> Iterator[T]:
-        thread = threading.Thread(target=run, name="eutils-fetch", daemon=True)
-        thread.start()
-        try:
-            while True:
-                item = items.get()
-                if item is _DONE:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item  # type: ignore[misc]
-        finally:
-            cancel.set()
-            thread.join(timeout=30)
-
-    return consume()
+        return in_order([task(b) for b in batches], workers=n, prefetch=prefetch, name="eutils-fetch")

@@ -75,6 +75,35 @@ def test_import_folder_picks_up_new_files_and_reports_bad_ones(tmp_path: Path) -
     assert [f.status for f in second.files if Path(f.path).name == "one.ris"] == ["already imported"]
 
 
+HOSTILE_RIS = (
+    "TY  - JOUR\nTI  - Low-dose\x00 naltrexone\x01 for pain\nAU  - Sm\x07ith, Jane\n"
+    "AB  - Background\x1b[31m: red\x00.\tTabbed\nPY  - 2021\nN1  - note\x08\nER  - \n\n"
+    "TY  - JOUR\nTI  - A clean record\nER  - \n"
+)
+
+
+def test_control_characters_are_stripped_identically_on_every_backend_and_reported(
+    tmp_path: Path, store_url: str
+) -> None:
+    config = make_config(tmp_path, store_url)
+    summary = pipeline.import_files(config, [write(tmp_path / "hostile.ris", HOSTILE_RIS)], source="Embase")
+    assert [(f.status, f.message) for f in summary.files] == [
+        ("imported", "6 control characters removed from 1 record")
+    ]
+    assert "imported: 6 control characters removed from 1 record" in summary.format()
+    with Store.open(config.database_url) as store:
+        stored = sorted((r.record for r in store.iter_records("imp")), key=lambda r: r.title)
+    assert [(r.title, r.authors, r.abstract, r.extra) for r in stored] == [
+        ("A clean record", (), "", ()),
+        ("Low-dose naltrexone for pain", ("Smith, Jane",), "Background[31m: red.\tTabbed", (("N1", "note"),)),
+    ]
+    batch = pipeline.rank(config).batch
+    assert batch is not None
+    text = batch.read_text(encoding="utf-8")
+    assert "Low-dose naltrexone for pain" in text
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in text)
+
+
 def record_ids(config: ReviewConfig) -> list[int]:
     with Store.open(config.database_url) as store:
         return [r.id for r in store.iter_records(config.review_id)]

@@ -13,7 +13,7 @@ from lreview.config import ReviewConfig
 from lreview.errors import InputError, LreviewError
 from lreview.pipeline.common import open_store, table
 from lreview.records import Record
-from lreview.sources.loader import load_bytes
+from lreview.sources.loader import load_export
 from lreview.store import Store
 
 IMPORTABLE = {".ris", ".txt", ".nbib", ".medline", ".xml", ".csv", ".tsv", ".tab", ".xlsx", ".ciw", ".isi"}
@@ -64,14 +64,16 @@ def _file_source(records: Sequence[Record], source: str | None) -> str:
     return max(counts, key=lambda s: counts[s])
 
 
-def _read_export(path: Path, source: str | None) -> tuple[str, list[Record]]:
-    """(sha256, records) of one export; positional ids get the file's hash so later exports differ."""
+def _read_export(path: Path, source: str | None) -> tuple[str, list[Record], str]:
+    """(sha256, records, cleaning note) of one export; positional ids get the file's hash so later
+    exports differ; the note says how many control characters were removed ("" when none)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(data).hexdigest()
-    records = load_bytes(data, path.name, source=source)
+    export = load_export(data, path.name, source=source)
+    records = export.records
     prefix = f"{path.name}:"
     records = [
         dataclasses.replace(r, source_id=f"{path.name}@{digest[:12]}:{r.source_id[len(prefix) :]}")
@@ -79,7 +81,7 @@ def _read_export(path: Path, source: str | None) -> tuple[str, list[Record]]:
         else r
         for r in records
     ]
-    return digest, records
+    return digest, records, export.note()
 
 
 def import_files(
@@ -91,13 +93,13 @@ def import_files(
     own = store is None
     store = store or open_store(config)
     try:
-        for path, digest, records in parsed:
+        for path, digest, records, note in parsed:
             file_source = _file_source(records, source)
             if store.file_already_imported(config.review_id, digest):
                 results.append(FileResult(str(path), file_source, len(records), 0, "already imported"))
                 continue
             _, counts = store.record_file_import(config.review_id, file_source, str(path), digest, records)
-            results.append(FileResult(str(path), file_source, len(records), counts.new, "imported"))
+            results.append(FileResult(str(path), file_source, len(records), counts.new, "imported", note))
     finally:
         if own:
             store.close()

@@ -2,7 +2,9 @@
 
 Sniffs the format from the bytes (`encoding.detect_format`), decodes the text, and hands it to the
 one importer for that format. Every importer either returns every record of the file, in file order,
-or raises one `InputError` naming the file and where it went wrong. No I/O beyond reading the file.
+or raises one `InputError` naming the file and where it went wrong. Every record then passes through
+`clean.clean_records` (control characters out, counted) here, the one way out of the file importers.
+No I/O beyond reading the file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from lreview.errors import InputError
 from lreview.records import Record
 from lreview.sources import encoding
+from lreview.sources.clean import Cleaned, clean_records
 from lreview.sources.endnote_xml import parse_endnote_xml
 from lreview.sources.medline import parse_medline
 from lreview.sources.ovid import parse_ovid
@@ -48,6 +51,15 @@ _TEXT_PARSERS: dict[str, Callable[..., list[Record]]] = {
 
 def load_bytes(data: bytes, name: str, *, source: str | None = None) -> list[Record]:
     """Every record of an export given as bytes; `name` is used in messages and fallback ids."""
+    return load_export(data, name, source=source).records
+
+
+def load_export(data: bytes, name: str, *, source: str | None = None) -> Cleaned:
+    """`load_bytes` with what cleaning removed: the records and their control-character counts."""
+    return clean_records(_parse(data, name, source))
+
+
+def _parse(data: bytes, name: str, source: str | None) -> list[Record]:
     fmt = encoding.detect_format(data, name)
     if fmt == encoding.PUBMED_XML:
         records = list(parse_pubmed_xml(data, name))

@@ -122,3 +122,25 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_commands_find_the_same_store_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    config = write(tmp_path / "review" / "review.toml", CONFIG.format(out="out"))
+    export = write(tmp_path / "exports" / "a.ris", ris_for(make_articles(3)))
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    monkeypatch.chdir(first)
+    assert (
+        main(["import", "../exports/a.ris", "--source", "Embase", "--config", "../review/review.toml"]) == 0
+    )
+    monkeypatch.chdir(second)
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"in sqlite:///{tmp_path / 'review' / 'out' / 'lreview.sqlite'}" in out
+    assert re.search(r"^Embase\s+3\s*$", out, flags=re.MULTILINE), out
+    assert list(first.iterdir()) == [] and list(second.iterdir()) == []
+    assert export.is_file()

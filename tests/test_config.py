@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from lreview.config import load_config, parse_config
 from lreview.errors import ConfigError
+from lreview.records import Record
+from lreview.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 LDN = REPO / "config" / "ldn-endometriosis.toml"
@@ -119,3 +122,57 @@ def test_dedup_related_option_must_be_related_or_merge() -> None:
     data["dedup"]["related"] = "join"
     message = error_for(data)
     assert message.startswith("config/x.toml: dedup.related:") and "'merge'" in message
+
+
+def review_data(**review: Any) -> dict[str, Any]:
+    base = {"id": "paths", "title": "t", "eligibility": "e", "exclusion_reasons": ["a"], "reviewers": ["r"]}
+    return {"review": {**base, **review}, "searches": [{"name": "s", "query": "q"}]}
+
+
+def test_sqlite_url_keeps_question_marks_and_percent_escapes_in_the_folder_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    folder = tmp_path / "review?mode=ro&cache=shared %41 #1@host:5"
+    config = parse_config(review_data(output_dir=str(folder)), tmp_path / "r.toml")
+    assert make_url(config.database_url).database == str(folder / "lreview.sqlite")
+    assert make_url(config.database_url).query == {}
+    Store.open(config.database_url).close()
+    assert [p.name for p in folder.iterdir()] == ["lreview.sqlite"]
+
+
+def test_two_reviews_whose_folders_differ_after_a_question_mark_have_two_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    a = parse_config(review_data(id="a", output_dir=str(tmp_path / "r?x")), tmp_path / "a.toml")
+    b = parse_config(review_data(id="a", output_dir=str(tmp_path / "r?y")), tmp_path / "b.toml")
+    with Store.open(a.database_url) as store:
+        store.store_records("a", "Embase", [Record(source="Embase", source_id="1", title="One")])
+    with Store.open(b.database_url) as store:
+        assert store.count_records("a") == 0
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"r?x", "r?y"}
+
+
+def test_relative_paths_resolve_against_the_config_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    path = folder / "r.toml"
+    path.write_text(
+        '[review]\nid = "rel"\ntitle = "t"\neligibility = "e"\nexclusion_reasons = ["a"]\nreviewers = ["r"]\n'
+        'output_dir = "out/rel"\n[imports]\nfolders = ["drop", "../shared-drop"]\n'
+        '[[searches]]\nname = "s"\nquery = "q"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(path)
+    assert config.output_dir == folder / "out" / "rel"
+    assert config.imports.folders == [folder / "drop", tmp_path / "shared-drop"]
+    monkeypatch.chdir(tmp_path)
+    assert load_config(Path("reviews/r.toml")).output_dir == folder / "out" / "rel"
+    default = parse_config(review_data(), folder / "d.toml")
+    assert default.output_dir == folder / "outputs" / "paths"

@@ -4,9 +4,10 @@ Every review lreview runs is described here (searches, eligibility, reviewers, s
 in the code is specific to one topic. Secrets never live in the file: `NCBI_API_KEY` and `NCBI_EMAIL`
 come from the environment only (see `lreview.sources.eutils.EutilsSettings.from_env`).
 
-Relative paths (`output_dir`, `imports.folders`) are resolved against the working directory when the
-config is loaded; `database_url` defaults to an SQLite file under `output_dir`, and the environment
-variable `LREVIEW_DATABASE_URL` overrides it.
+Relative paths (`output_dir`, `imports.folders`) are resolved against the config file's folder when
+it is loaded, so a command finds the same store from any working directory; `output_dir` defaults to
+`outputs/<review id>` there. `database_url` defaults to an SQLite file under `output_dir`, and the
+environment variable `LREVIEW_DATABASE_URL` overrides it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -188,7 +190,7 @@ class ReviewConfig(_Strict):
             return env
         if self.review.database_url:
             return self.review.database_url
-        return f"sqlite:///{(self.output_dir / 'lreview.sqlite').resolve()}"
+        return sqlite_url(self.output_dir / "lreview.sqlite")
 
     @property
     def database_url_origin(self) -> str:
@@ -198,6 +200,12 @@ class ReviewConfig(_Strict):
         if self.review.database_url:
             return f"{self.path}: review.database_url"
         return "the default SQLite file in review.output_dir"
+
+
+def sqlite_url(path: Path) -> str:
+    """`sqlite:///` + the absolute path, percent-quoted so `?`, `#`, `%` and `@` in folder names stay part
+    of the file name (SQLAlchemy >= 2.1 unquotes the database part of a URL)."""
+    return "sqlite:///" + quote(str(path.resolve()), safe=" +/")
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -227,10 +235,11 @@ def _first_error(path: Path, exc: ValidationError) -> ConfigError:
     return ConfigError(f"{path}: {key}: {message}{suffix}")
 
 
-def _absolute(config: ReviewConfig) -> ReviewConfig:
+def _absolute(config: ReviewConfig, base: Path) -> ReviewConfig:
+    """Relative paths made absolute against `base` (the config file's folder)."""
     review = config.review
-    output_dir = (review.output_dir or Path("outputs") / review.id).expanduser().resolve()
-    folders = [p.expanduser().resolve() for p in config.imports.folders]
+    output_dir = (base / (review.output_dir or Path("outputs") / review.id).expanduser()).resolve()
+    folders = [(base / p.expanduser()).resolve() for p in config.imports.folders]
     return config.model_copy(
         update={
             "review": review.model_copy(update={"output_dir": output_dir}),
@@ -245,7 +254,7 @@ def parse_config(data: dict[str, Any], path: Path) -> ReviewConfig:
         config = ReviewConfig.model_validate({**data, "path": path})
     except ValidationError as exc:
         raise _first_error(path, exc) from None
-    return _absolute(config)
+    return _absolute(config, path.parent)
 
 
 def load_config(path: str | Path) -> ReviewConfig:

@@ -54,7 +54,8 @@ class Decision:
 
     `id` and `created_at` are filled in by the store; leave them None when appending (or give
     `created_at` to log when the reviewer decided). `batch_id` links the decision to the batch
-    (workbook) it came from.
+    (workbook) it came from; `role` says whether it is a reviewer's, the arbiter's (final) or the
+    stopping rule's; `notes` is the reviewer's free text.
     """
 
     record_id: int
@@ -68,3 +69,5 @@ class Decision:
     row_key: str | None = None  # the row within that file, e.g. "Screen!17" or the record id
     created_at: datetime | None = None
     id: int | None = None
+    role: str = REVIEWER  # one of ROLES
+    notes: str = ""

@@ -1,6 +1,7 @@
 """The record store: `Store.open(url)` on a SQLite file or a PostgreSQL database (see store.py)."""
 
 from lreview.decisions import DECISION_VALUES, STAGES, Decision
+from lreview.store.batches import BatchInfo
 from lreview.store.models import (
     DuplicatePair,
     FileImport,
@@ -15,6 +16,7 @@ from lreview.store.models import (
 from lreview.store.store import Store
 
 __all__ = [
+    "BatchInfo",
     "DECISION_VALUES",
     "STAGES",
     "Decision",

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lreview.decisions import DECISION_VALUES, STAGES, Decision
+from lreview.decisions import DECISION_VALUES, ROLES, STAGES, Decision
 from lreview.errors import StoreError
 from lreview.store.base import StoreBase, insert_new
 from lreview.store.schema import decisions
@@ -31,6 +31,8 @@ _FIELDS = (
     "row_key",
     "created_at",
     "id",
+    "role",
+    "notes",
 )
 
 
@@ -40,6 +42,8 @@ def _check(position: int, decision: Decision) -> None:
         raise StoreError(f"{where}: stage {decision.stage!r} is not one of {', '.join(STAGES)}")
     if decision.decision not in DECISION_VALUES:
         raise StoreError(f"{where}: {decision.decision!r} is not one of {', '.join(DECISION_VALUES)}")
+    if decision.role not in ROLES:
+        raise StoreError(f"{where}: role {decision.role!r} is not one of {', '.join(ROLES)}")
     if not decision.reviewer:
         raise StoreError(f"{where}: reviewer is empty")
     if (decision.source_hash is None) != (decision.row_key is None):
@@ -84,6 +88,8 @@ class DecisionLog(StoreBase):
                         "source_hash": d.source_hash,
                         "row_key": d.row_key,
                         "created_at": d.created_at or now,
+                        "role": d.role,
+                        "notes": d.notes,
                     }
                 )
             if not rows:

@@ -30,8 +30,23 @@ def _v1_to_v2(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_2_TABLES))
 
 
+def _add_screening_columns(conn: Connection) -> None:
+    """Screening layer: decision role and notes, batch kind/round/checksum/file/model run.
+
+    Decisions the stopping rule logged before roles existed keep the default role; their word
+    (`auto_exclude`) marks them as automation, and the log is never updated in place."""
+    for table, names in schema.SCREENING_COLUMNS.items():
+        # a version-1 store got `batches` from today's schema in the step before: skip what it has
+        have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+        for name in (n for n in names if n not in have):
+            new = schema.metadata.tables[table].c[name]
+            column = sa.schema.CreateColumn(new).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
+    2: _add_screening_columns,
 }
 CURRENT_VERSION = max(UPGRADES) + 1
 

@@ -146,6 +146,9 @@ decisions = sa.Table(
     sa.Column("source_hash", sa.String(64)),
     sa.Column("row_key", sa.String(200)),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # version 3: who logged it (reviewer / arbiter / automation) and the reviewer's free-text notes
+    sa.Column("role", sa.String(20), nullable=False, server_default="reviewer"),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
     # NULLs are distinct in unique constraints (SQLite and PostgreSQL): decisions logged without a
     # source file (e.g. the stopping rule's auto_exclude) are never de-duplicated.
     sa.UniqueConstraint("review_id", "source_hash", "row_key", name="uq_decisions_file_row"),
@@ -240,6 +243,13 @@ batches = sa.Table(
     sa.Column("reviewer", sa.String(200), nullable=False),
     sa.Column("stage", sa.String(40), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # version 3: screen or conflicts workbook, the emit round it belongs to, the issued-ids checksum
+    # written into the workbook, its file name and the model run whose ranking ordered it
+    sa.Column("kind", sa.String(20), nullable=False, server_default="screen"),
+    sa.Column("round", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("issued", sa.String(64), nullable=False, server_default=""),
+    sa.Column("file", sa.Text, nullable=False, server_default=""),
+    sa.Column("model_run_id", sa.Integer),
 )
 
 batch_items = sa.Table(
@@ -249,6 +259,11 @@ batch_items = sa.Table(
     sa.Column("record_id", sa.Integer, sa.ForeignKey("records.id"), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
 )
+
+SCREENING_COLUMNS = {  # added by the screening layer (schema version 3), as (table, column)
+    "decisions": ("role", "notes"),
+    "batches": ("kind", "round", "issued", "file", "model_run_id"),
+}
 
 VERSION_2_TABLES = (
     missing_records,

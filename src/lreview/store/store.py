@@ -18,6 +18,7 @@ from lreview.records import Record
 from lreview.store import locks, migrations
 from lreview.store.analyses import Analyses
 from lreview.store.base import create_engine, one_line, safe_url
+from lreview.store.batches import Batches
 from lreview.store.decision_log import DecisionLog
 from lreview.store.models import FileImport, StoredRecord, UpsertCounts
 from lreview.store.schema import import_files, missing_records, raw_records, records
@@ -27,7 +28,7 @@ from lreview.store.upsert import chunks, upsert_records
 _PG_PREPARE_LOCK = 7_305_100_001  # pg_advisory_xact_lock key: one process creates/upgrades at a time
 
 
-class Store(SearchRuns, DecisionLog, Analyses):
+class Store(SearchRuns, DecisionLog, Analyses, Batches):
     """The record store. Open with `Store.open(url)`; use as a context manager to close it."""
 
     @classmethod

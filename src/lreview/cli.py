@@ -103,16 +103,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from lreview.config import load_config
-    from lreview.pipeline import ingest_decisions
+    from lreview.pipeline import emit_workbooks, ingest_decisions, ingest_inbox, open_store, rank
 
     config = load_config(args.config)
-    summary = ingest_decisions(config, args.file, stage=args.stage)
-    print(summary.format())
-    if args.stage == "title_abstract" and not args.no_rank:
-        from lreview.pipeline import rank
-
-        print(rank(config).format())
-    return 0
+    if args.file is None and not args.inbox:
+        raise LreviewError("lreview ingest needs a FILE (.xlsx or .csv) or --inbox")
+    refused = 0
+    summaries = []
+    if args.file is not None:
+        summaries.append(ingest_decisions(config, args.file, stage=args.stage))
+        print(summaries[-1].format())
+    if args.inbox:
+        for result in ingest_inbox(config):
+            print(result.format())
+            refused += result.summary is None
+            summaries += [result.summary] if result.summary else []
+    if args.no_rank:
+        return 1 if refused else 0
+    if any(s.appended and s.stage == "title_abstract" for s in summaries):
+        print(rank(config).format())  # retrain, re-rank, then issue the next workbooks
+    else:
+        with open_store(config) as store:
+            print(emit_workbooks(config, store).format())
+    return 1 if refused else 0
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
@@ -234,11 +247,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confidence", type=float, default=0.95)
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("ingest", help="append reviewer decisions from a CSV (record_id,decision,reviewer)")
+    p = sub.add_parser(
+        "ingest", help="log a returned workbook (.xlsx) or CSV, re-rank, issue the next workbooks"
+    )
     _config_arg(p)
-    p.add_argument("file", type=Path)
-    p.add_argument("--stage", default="title_abstract", choices=["title_abstract", "full_text"])
-    p.add_argument("--no-rank", action="store_true", help="do not retrain and re-rank afterwards")
+    p.add_argument("file", type=Path, nargs="?", help="a returned workbook or decisions CSV")
+    p.add_argument("--inbox", action="store_true", help="ingest every file in <output_dir>/screening/inbox/")
+    p.add_argument(
+        "--stage",
+        default="title_abstract",
+        choices=["title_abstract", "full_text"],
+        help="for a CSV only (a workbook names its stage)",
+    )
+    p.add_argument("--no-rank", action="store_true", help="do not re-rank or issue workbooks afterwards")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(

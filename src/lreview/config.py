@@ -118,10 +118,19 @@ class Ranking(_Strict):
 
 
 class Screening(_Strict):
-    """How screening batches are emitted: single or dual (blinded) screening."""
+    """How screening workbooks are issued: single or dual (blinded) screening at each stage, batch size,
+    who settles conflicts, and terms to highlight in titles and abstracts."""
 
     mode: Literal["single", "dual"] = "single"
+    full_text_mode: Literal["single", "dual"] | None = None  # default: the same as `mode`
     batch_size: int = Field(default=100, ge=1, le=5000)
+    arbiter: str | None = None  # default: the first reviewer (a consensus meeting)
+    highlight: list[NonEmpty] = []
+
+    def needed(self, stage: str) -> int:
+        """How many reviewers must decide a publication at `stage` (1 single, 2 dual)."""
+        mode = self.mode if stage == "title_abstract" else (self.full_text_mode or self.mode)
+        return 2 if mode == "dual" else 1
 
 
 class Review(_Strict):
@@ -173,9 +182,21 @@ class ReviewConfig(_Strict):
             raise ValueError("search names must be unique")
         return value
 
+    @model_validator(mode="after")
+    def _dual_needs_two_reviewers(self) -> ReviewConfig:
+        dual = max(self.screening.needed("title_abstract"), self.screening.needed("full_text")) == 2
+        if dual and len(self.review.reviewers) < 2:
+            raise ValueError("screening: dual screening needs at least two review.reviewers")
+        return self
+
     @property
     def review_id(self) -> str:
         return self.review.id
+
+    @property
+    def arbiter(self) -> str:
+        """Who settles screening conflicts: `screening.arbiter`, else the first reviewer."""
+        return self.screening.arbiter or self.review.reviewers[0]
 
     @property
     def output_dir(self) -> Path:

@@ -6,7 +6,7 @@ value that the CLI prints and the Prefect flows publish.
 
 from lreview.pipeline.common import open_store, table
 from lreview.pipeline.cycle import RefreshSummary, refresh
-from lreview.pipeline.decisions import IngestSummary, ingest_decisions, read_decisions_csv
+from lreview.pipeline.decisions import read_decisions_csv
 from lreview.pipeline.duplicates import (
     DedupStepSummary,
     decide_possible_duplicates,
@@ -21,6 +21,7 @@ from lreview.pipeline.imports import (
     import_files,
     import_folders,
 )
+from lreview.pipeline.ingest import InboxResult, IngestSummary, ingest_decisions, ingest_inbox
 from lreview.pipeline.pubmed import (
     HarvestSummary,
     find_search,
@@ -39,11 +40,14 @@ from lreview.pipeline.ranking import (
     reproduce,
 )
 from lreview.pipeline.report import StatusReport, status
+from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states, screening_dir
 
 __all__ = [
     "DedupStepSummary",
+    "EmitSummary",
     "FileResult",
     "HarvestSummary",
+    "InboxResult",
     "ImportSummary",
     "IngestSummary",
     "RankStepSummary",
@@ -53,6 +57,7 @@ __all__ = [
     "decide_possible_duplicates",
     "deduplicate",
     "deduplicate_store",
+    "emit_workbooks",
     "export_possible_duplicates",
     "feature_cache_path",
     "find_search",
@@ -63,6 +68,7 @@ __all__ = [
     "import_files",
     "import_folders",
     "ingest_decisions",
+    "ingest_inbox",
     "open_store",
     "pubmed_client",
     "rank",
@@ -71,6 +77,8 @@ __all__ = [
     "refresh",
     "refresh_lock",
     "reproduce",
+    "review_states",
+    "screening_dir",
     "status",
     "table",
 ]

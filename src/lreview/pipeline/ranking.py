@@ -1,29 +1,28 @@
 """Rank the unscreened publications of a review with the current model and estimate what remains.
 
-Runs after every ingest of decisions (and after each refresh): the title/abstract decisions in the log
-are the labels, one per publication (a dedup cluster: a decision on any member holds for all of it),
-the model is retrained, every unscreened publication is scored, the model run and its ranking are
-stored, and the next screening batch (the top of the ranking) is written as a CSV that reviewers fill
-in and `lreview ingest` reads back. Each batch carries the stopping rule's estimate.
+Runs after every ingest of decisions (and after each refresh): the lifecycle states
+(`screening.states`) give the labels, one per publication (a dedup cluster: a decision on any member
+holds for all of it; provisional while dual screening is unfinished), the model is retrained, every
+unscreened publication is scored, the model run and its ranking are stored, and the screening step
+(`pipeline.screening.emit_workbooks`) issues the reviewers' next workbooks from the top of the ranking.
+The stopping estimate reads final human decisions only: never the stopping rule's own exclusions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from lreview import __version__
 from lreview.config import ReviewConfig
+from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, STAGES, TITLE_ABSTRACT, Decision
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.pipeline.tables import write_csv
+from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states
 from lreview.rank.active import (
     DEFAULT_MODEL,
     FeatureBuilder,
@@ -35,14 +34,10 @@ from lreview.rank.active import (
 from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
-from lreview.store import Decision, Store, StoredRecord, rank_order
+from lreview.screening.states import ReviewStates, StageState, derive_states, final_labels, training_labels
+from lreview.store import Store, StoredRecord, rank_order
 
-STAGE = "title_abstract"
 MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_marks returns
-POSITIVE = {"include", "maybe"}  # "maybe" goes on to full text, so it trains as relevant
-AUTOMATION = "lreview:stopping-rule"
-BATCH_COLUMNS = ["record_id", "decision", "reviewer", "reason", "rank", "score", "title", "abstract",
-                 "authors", "year", "journal", "pmid", "doi"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,7 @@ class RankStepSummary:
     screened: int
     included: int
     estimate: StopEstimate | None
-    batch: Path | None
+    workbooks: EmitSummary | None = None
 
     def estimate_lines(self) -> list[str]:
         if self.estimate is None:
@@ -84,12 +79,12 @@ class RankStepSummary:
         kind = "classifier" if self.trained else "cold start (similarity to the question)"
         lines = [
             f"ranking of review {self.review_id}: model run {self.model_run_id}, {kind}",
-            f"  {self.screened} of {self.publications} publications screened, {self.included} included; "
-            f"{self.publications - self.screened} unscreened",
+            f"  {self.screened} of {self.publications} publications decided at title/abstract by people, "
+            f"{self.included} of them passed on to full text",
             *self.estimate_lines(),
         ]
-        if self.batch is not None:
-            lines.append(f"next batch: {self.batch}")
+        if self.workbooks is not None:
+            lines.append(self.workbooks.format())
         return "\n".join(lines)
 
 
@@ -113,19 +108,19 @@ def publications(
     return [Publication(m[0], tuple(m), stored[m[0]].record) for m in sorted(groups)]
 
 
-def screening_labels(pubs: list[Publication], decisions: list[Decision]) -> list[tuple[int, bool]]:
-    """(publication index, included?) in the order publications were first screened."""
-    index = {rid: i for i, p in enumerate(pubs) for rid in p.members}
-    first: dict[int, int] = {}
-    positive: dict[int, bool] = {}
-    for n, d in enumerate(decisions):
-        i = index.get(d.record_id)
-        if i is None:
-            continue
-        first.setdefault(i, n)
-        # Any reviewer's include (or maybe) keeps a publication in: conflicts never drop a record.
-        positive[i] = positive.get(i, False) or d.decision in POSITIVE
-    return [(i, positive[i]) for i in sorted(first, key=first.__getitem__)]
+def publication_states(
+    config: ReviewConfig, pubs: list[Publication], decisions: list[Decision]
+) -> ReviewStates:
+    """The lifecycle states of `pubs` given a decision log (for a past model run: the log as it was)."""
+    needed = {stage: config.screening.needed(stage) for stage in STAGES}
+    return derive_states([p.members for p in pubs], decisions, needed)
+
+
+def screening_labels(pubs: list[Publication], states: ReviewStates) -> list[tuple[int, bool]]:
+    """(publication index, relevant?) in the order publications were first screened (the ranker's
+    labels: final decisions, else the provisional rule of `screening.states.training_labels`)."""
+    index = {p.record_id: i for i, p in enumerate(pubs)}
+    return [(index[rid], relevant) for rid, relevant in training_labels(states) if rid in index]
 
 
 def _seed_indices(config: ReviewConfig, pubs: list[Publication]) -> list[int]:
@@ -151,20 +146,6 @@ def query_text(config: ReviewConfig) -> str:
                      *(s.query for s in config.searches)])  # fmt: skip
 
 
-def write_batch(path: Path, pubs: list[Publication], order: list[tuple[int, float]], reviewer: str) -> None:
-    """The screening batch CSV: one row per publication in `order`, decision and reason left empty."""
-    rows = []
-    for rank, (i, score) in enumerate(order, start=1):
-        r = pubs[i].record
-        rows.append({
-            "record_id": pubs[i].record_id, "decision": "", "reviewer": reviewer, "reason": "",
-            "rank": rank, "score": score, "title": r.title, "abstract": r.abstract,
-            "authors": "; ".join(r.authors), "year": r.year or "",
-            "journal": r.journal or r.journal_abbrev, "pmid": r.pmid or "", "doi": r.doi or "",
-        })  # fmt: skip
-    write_csv(path, pd.DataFrame(rows, columns=BATCH_COLUMNS), float_format="%.6f")
-
-
 def feature_cache_path(config: ReviewConfig) -> Path:
     """Where the review's feature matrices are kept between re-ranks (see `lreview.rank.cache`)."""
     return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}.npz"
@@ -177,7 +158,7 @@ def rank_store(
     emit_batch: bool = True,
     records: Sequence[StoredRecord] | None = None,
 ) -> RankStepSummary:
-    """Retrain on every decision so far, re-rank all unscreened publications, store and emit a batch.
+    """Retrain on every decision so far, re-rank all unscreened publications, store, emit workbooks.
 
     The model run stores the newest record version, dedup run and decision it was given
     (`Store.input_marks`), so that `reproduce` can read the same inputs back later.
@@ -188,7 +169,7 @@ def rank_store(
         raise LreviewError(
             f"review {config.review_id} has no records yet: run lreview refresh or import first"
         )
-    screened, ranking = _rank_inputs(
+    states, screened, ranking = _rank_inputs(
         config, store, pubs, marks, build=partial(cached_features, feature_cache_path(config))
     )
     labels = dict(screened)
@@ -199,22 +180,20 @@ def rank_store(
     )  # fmt: skip
     store.save_ranking(run_id, _scores_by_record(pubs, ranking))
     estimate = None
-    if ranking.trained:
+    final = final_labels(states)
+    if ranking.trained and final:
         stopper = get_stopper("buscar", config.ranking.recall_target, config.ranking.confidence)
-        estimate = stopper.estimate([int(v) for _, v in screened], len(pubs))
-    batch = None
-    top = list(zip(ranking.order, ranking.scores, strict=True))[: config.screening.batch_size]
-    if emit_batch and top:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        batch = config.output_dir / "batches" / f"batch-{run_id:04d}-{stamp}.csv"
-        write_batch(batch, pubs, top, config.review.reviewers[0] if config.screening.mode == "single" else "")
+        estimate = stopper.estimate([int(v) for v in final], len(pubs))
     summary = RankStepSummary(
-        config.review_id, run_id, ranking.model, ranking.trained, len(pubs), len(screened),
-        sum(labels.values()), estimate, batch,
+        config.review_id, run_id, ranking.model, ranking.trained, len(pubs), len(final), sum(final), estimate,
     )  # fmt: skip
-    if batch is not None:
-        batch.with_suffix(".txt").write_text(summary.format() + "\n", encoding="utf-8")
-    return summary
+    if not emit_batch:
+        return summary
+    order = [pubs[i].record_id for i in ranking.order]
+    lines = summary.estimate_lines()
+    return replace(
+        summary, workbooks=emit_workbooks(config, store, order=order, model_run_id=run_id, estimate=lines)
+    )
 
 
 def _rank_inputs(
@@ -223,14 +202,15 @@ def _rank_inputs(
     pubs: list[Publication],
     marks: Mapping[str, int],
     build: FeatureBuilder,
-) -> tuple[list[tuple[int, bool]], Ranking]:
-    """The screening labels (decisions up to the marks) and the ranking they give."""
-    screened = screening_labels(pubs, store.decisions(config.review_id, STAGE, upto=marks["upto_decision"]))
+) -> tuple[ReviewStates, list[tuple[int, bool]], Ranking]:
+    """The states and screening labels (decisions up to the marks) and the ranking they give."""
+    states = publication_states(config, pubs, store.decisions(config.review_id, upto=marks["upto_decision"]))
+    screened = screening_labels(pubs, states)
     ranking = rank_records(
         [p.record for p in pubs], dict(screened), query_text=query_text(config),
         seed_includes=_seed_indices(config, pubs), model=DEFAULT_MODEL, seed=config.ranking.seed, build=build,
     )  # fmt: skip
-    return screened, ranking
+    return states, screened, ranking
 
 
 def _scores_by_record(pubs: list[Publication], ranking: Ranking) -> dict[int, float]:
@@ -267,7 +247,7 @@ def reproduce(config: ReviewConfig, model_run_id: int) -> str:
                 f"model run {model_run_id} used {run.params.get('description')!r}; now {model!r}"
             )
         pubs = publications(store, config.review_id, None, marks)
-        _, ranking = _rank_inputs(config, store, pubs, marks, build=build_features)
+        _, _, ranking = _rank_inputs(config, store, pubs, marks, build=build_features)
     again = rank_order(_scores_by_record(pubs, ranking))
     before = [(e.record_id, e.score) for e in stored.entries]
     if [rid for rid, _ in again] != [rid for rid, _ in before]:
@@ -298,7 +278,8 @@ def rank(config: ReviewConfig) -> RankStepSummary:
 
 
 def apply_stopping_rule(config: ReviewConfig, *, force: bool = False) -> tuple[RankStepSummary, int]:
-    """Record every unscreened publication as excluded by automation, if the rule says it is safe."""
+    """Record every publication nobody has screened as excluded by automation, if the rule says it is
+    safe; publications a reviewer has started (dual half done, in conflict) stay with the reviewers."""
     with open_store(config) as store:
         summary = rank_store(config, store, emit_batch=False)
         if summary.estimate is None or not (summary.estimate.stop or force):
@@ -306,21 +287,14 @@ def apply_stopping_rule(config: ReviewConfig, *, force: bool = False) -> tuple[R
                 f"review {config.review_id}: the stopping rule does not yet support stopping "
                 f"({'; '.join(summary.estimate_lines())}); screen more or pass --force"
             )
-        pubs = publications(store, config.review_id)
-        done = {i for i, _ in screening_labels(pubs, store.decisions(config.review_id, STAGE))}
+        states = review_states(config, store)
         reason = f"{summary.estimate.method}; p={summary.estimate.p_value:.4g}" + (
             "; forced" if force else ""
         )
         rows = [
-            Decision(
-                record_id=p.record_id,
-                stage=STAGE,
-                decision="auto_exclude",
-                reviewer=AUTOMATION,
-                reason=reason,
-            )
-            for i, p in enumerate(pubs)
-            if i not in done
+            Decision(p.record_id, TITLE_ABSTRACT, AUTO_EXCLUDE, AUTOMATION_REVIEWER, reason, role=AUTOMATION)
+            for p in states.publications
+            if p.title_abstract.state == StageState.AWAITING  # people's pending decisions stay theirs
         ]
         appended = store.append_decisions(config.review_id, rows)
     return summary, appended

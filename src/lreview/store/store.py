@@ -212,6 +212,12 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches):
         with self._read("counting records") as conn:
             return int(conn.execute(query).scalar_one())
 
+    def record_ids(self, review_id: str) -> list[int]:
+        """Every record id of the review, ascending (cheap: no record data is read)."""
+        query = sa.select(records.c.id).where(records.c.review_id == review_id).order_by(records.c.id)
+        with self._read("listing record ids") as conn:
+            return list(conn.execute(query).scalars())
+
     def count_by_source(self, review_id: str) -> dict[str, int]:
         """Records identified per database (distinct source records), for PRISMA's identification box."""
         query = (

@@ -91,7 +91,7 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
         ("Embase", 5, "imported")
     ]
     assert result["dedup"]["records"] == 305 and result["dedup"]["publications"] == 300
-    assert result["ranking"]["publications"] == 300 and result["ranking"]["batch"] is not None
+    assert result["ranking"]["publications"] == 300 and result["ranking"]["workbooks"] is not None
     with Store.open(f"sqlite:///{tmp_path / 'out' / 'lreview.sqlite'}") as store:
         assert store.count_by_source("flow-review") == {"PubMed": 300, "Embase": 5}
 

@@ -10,29 +10,30 @@ from lreview import pipeline
 from lreview.errors import LreviewError
 from lreview.store import Store
 from tests.support.review_builders import RANKING_ARTICLES as ARTICLES
-from tests.support.review_builders import decide, imported, read_batch, ris_for, write
+from tests.support.review_builders import decide, imported, rank_rows, ranked, ris_for, write
 
 
-def test_cold_start_ranks_by_the_question_and_writes_a_batch(tmp_path: Path) -> None:
+def test_cold_start_ranks_by_the_question_and_issues_workbooks(tmp_path: Path) -> None:
     config = imported(tmp_path)
     summary = pipeline.rank(config)
     assert not summary.trained and summary.estimate is None
-    assert summary.batch is not None and summary.batch.with_suffix(".txt").is_file()
-    rows = read_batch(summary.batch)
+    assert summary.workbooks is not None
+    issued = [w for w in summary.workbooks.workbooks if w.status == "new"]
+    assert {w.reviewer for w in issued} == {"ann", "bob"} and all(w.path and w.path.is_file() for w in issued)
+    rows = ranked(config)
     assert len(rows) == 60 and [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
-    assert list(rows[0])[:3] == ["record_id", "decision", "reviewer"]
 
 
 def test_ingest_retrains_and_the_screened_leave_the_ranking(tmp_path: Path) -> None:
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     decisions = [(first[0]["record_id"], "include"), (first[1]["record_id"], "exclude")]
     decisions += [(r["record_id"], "exclude") for r in first[2:10]]
     pipeline.ingest_decisions(config, decide(tmp_path, config, decisions, "d1.csv"))
     summary = pipeline.rank(config)
     assert summary.trained and (summary.screened, summary.included) == (10, 1)
     assert summary.estimate is not None and 0 <= summary.estimate.recall_estimate <= 1
-    batch = read_batch(summary.batch or Path())
+    batch = ranked(config)
     assert len(batch) == 50 and not {r["record_id"] for r in batch} & {rid for rid, _ in decisions}
     with Store.open(config.database_url) as store:
         latest = store.latest_ranking("imp")
@@ -42,17 +43,17 @@ def test_ingest_retrains_and_the_screened_leave_the_ranking(tmp_path: Path) -> N
 
 def test_same_decisions_and_seed_give_the_same_ranking(tmp_path: Path) -> None:
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
-    a = read_batch(pipeline.rank(config).batch or Path())
-    b = read_batch(pipeline.rank(config).batch or Path())
+    a = rank_rows(config)
+    b = rank_rows(config)
     assert [r["record_id"] for r in a] == [r["record_id"] for r in b]
 
 
 def test_a_duplicate_of_a_screened_record_inherits_its_decision(tmp_path: Path) -> None:
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     screened = first[0]
     rows = [(screened["record_id"], "exclude"), (first[1]["record_id"], "include")]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
@@ -63,13 +64,13 @@ def test_a_duplicate_of_a_screened_record_inherits_its_decision(tmp_path: Path) 
         summary = pipeline.rank_store(config, store)
     assert dedup.duplicates_removed == 1
     assert summary.publications == 60 and summary.screened == 2
-    titles = {r["title"] for r in read_batch(summary.batch or Path())}
+    titles = {r["title"] for r in ranked(config)}
     assert screened["title"] not in titles
 
 
 def test_stopping_records_unscreened_as_excluded_by_automation(tmp_path: Path) -> None:
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     rows = [(first[0]["record_id"], "include"), (first[1]["record_id"], "exclude")]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
     with pytest.raises(LreviewError, match="does not yet support stopping"):
@@ -84,18 +85,18 @@ def test_stopping_records_unscreened_as_excluded_by_automation(tmp_path: Path) -
 
 def test_reranks_reuse_the_review_feature_cache_until_records_change(tmp_path: Path) -> None:
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     cache = pipeline.feature_cache_path(config)
     assert not cache.exists()  # cold start: no features needed
     rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
-    built = read_batch(pipeline.rank(config).batch or Path())
+    built = rank_rows(config)
     assert cache.is_file()
     stamp = cache.stat().st_mtime_ns
-    cached = read_batch(pipeline.rank(config).batch or Path())
+    cached = rank_rows(config)
     assert cache.stat().st_mtime_ns == stamp
     cache.unlink()
-    fresh = read_batch(pipeline.rank(config).batch or Path())
+    fresh = rank_rows(config)
     assert (
         [r["record_id"] for r in built] == [r["record_id"] for r in cached] == [r["record_id"] for r in fresh]
     )

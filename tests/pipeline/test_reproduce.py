@@ -14,19 +14,18 @@ from lreview.errors import LreviewError
 from lreview.store import Store
 from lreview.store.schema import rankings
 from tests.support.pubmed_builder import make_articles
-from tests.support.review_builders import decide, imported, read_batch, ris_for, write
+from tests.support.review_builders import decide, imported, rank_rows, ranked, ris_for, write
 
 
 def screened_twice(tmp_path: Path) -> tuple[ReviewConfig, int]:
     """A review ranked after a first ingest (the run returned), then changed: more decisions, new
     records from another database, a new dedup run and a newer ranking."""
     config = imported(tmp_path)
-    first = read_batch(pipeline.rank(config).batch or Path())
+    first = rank_rows(config)
     rows = [(first[0]["record_id"], "include"), (first[1]["record_id"], "exclude")]
     rows += [(r["record_id"], "exclude") for r in first[2:8]]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d1.csv"))
-    ranked = pipeline.rank(config)
-    run, second = ranked.model_run_id, read_batch(ranked.batch or Path())
+    run, second = pipeline.rank(config).model_run_id, ranked(config)
     later = [(second[0]["record_id"], "include")] + [(r["record_id"], "exclude") for r in second[1:6]]
     pipeline.ingest_decisions(config, decide(tmp_path, config, later, "d2.csv"))
     new = make_articles(15, first_pmid=30_000_000, start=date(2024, 2, 1), end=date(2024, 6, 1), seed=7)

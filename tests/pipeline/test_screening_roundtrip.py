@@ -55,7 +55,9 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
     assert not any(r["decision"] for r in sheet_rows(bob))  # blinded: nobody's decisions are shown
 
     # ann screens six of ten (the rest stay blank), re-sorted and filtered; bob screens all ten
-    a = {rid: ("exclude", "wrong population") for rid in first[:4]} | {rid: ("Include ", "") for rid in first[4:6]}
+    a = {rid: ("exclude", "wrong population") for rid in first[:4]} | {
+        rid: ("Include ", "") for rid in first[4:6]
+    }
     b = {rid: ("exclude", "") for rid in first[:3]} | {first[3]: ("include", "")}
     b |= {first[4]: ("maybe", "", "check the dose"), first[5]: ("EXCLUDE", "wrong design")}
     b |= {rid: ("exclude", "") for rid in first[6:]}
@@ -81,19 +83,25 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
     assert conflict_rows[first[3]]["ann decision"] == "exclude"
     assert conflict_rows[first[3]]["bob decision"] == "include"
 
-    # ann corrects an earlier decision in her old (archived) workbook: her later word supersedes it
-    corrected = fill(ann, tmp_path / "back" / "ann-1b.xlsx", {**a, first[0]: ("include", "")})
+    # ann corrects an earlier decision in her copy of the old workbook: her later word supersedes it
+    corrected = fill(ann_file, tmp_path / "back" / "ann-1b.xlsx", {**a, first[0]: ("include", "")})
     assert pipeline.ingest_decisions(config, corrected).appended == 1  # only the correction is new
     assert states(config).by_record()[first[0]].lifecycle == Lifecycle.IN_CONFLICT
     pipeline.rank(config)
     cat = current_workbooks(config)[("cat", "TA", "conflicts")]
     assert sorted(ids_of(cat)) == sorted([first[0], first[3], first[5]])
-    settled = {first[0]: ("exclude", "wrong population"), first[3]: ("include", ""), first[5]: ("exclude", "")}
+    settled = {
+        first[0]: ("exclude", "wrong population"),
+        first[3]: ("include", ""),
+        first[5]: ("exclude", ""),
+    }
     assert pipeline.ingest_decisions(config, fill(cat, tmp_path / "back" / "cat.xlsx", settled)).appended == 3
     s = {p.record_id: p.lifecycle for p in states(config).publications}
     assert (s[first[0]], s[first[3]], s[first[5]]) == (
-        Lifecycle.EXCLUDED, Lifecycle.FULLTEXT_SOUGHT, Lifecycle.EXCLUDED,
-    )  # fmt: skip
+        Lifecycle.EXCLUDED,
+        Lifecycle.FULLTEXT_SOUGHT,
+        Lifecycle.EXCLUDED,
+    )
 
     # both finish their title/abstract workbooks; full text goes to both (dual), reasons required
     for who in ("ann", "bob"):
@@ -107,8 +115,11 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
     assert set(ids_of(ft_ann)) <= passed and set(ids_of(ft_bob)) <= passed
     assert meta(ft_ann)["stage"] == "full_text"
     ft_ids = ids_of(ft_ann)
-    refused(config, fill(ft_ann, tmp_path / "e" / "ft-noreason.xlsx", {ft_ids[0]: ("exclude", "")}),
-            "needs a reason")  # fmt: skip
+    refused(
+        config,
+        fill(ft_ann, tmp_path / "e" / "ft-noreason.xlsx", {ft_ids[0]: ("exclude", "")}),
+        "needs a reason",
+    )
     fa = {rid: ("include", "") for rid in ft_ids} | {ft_ids[0]: ("exclude", "wrong outcome")}
     fa |= {ft_ids[1]: ("not retrieved", "")}
     fb = {rid: ("include", "") for rid in ft_ids} | {ft_ids[0]: ("exclude", "wrong design")}
@@ -121,8 +132,9 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
     assert all(s[r].lifecycle == Lifecycle.INCLUDED for r in ft_ids[2:])
     pipeline.rank(config)
     ft_cat = current_workbooks(config)[("cat", "FT", "conflicts")]
-    pipeline.ingest_decisions(config, fill(ft_cat, tmp_path / "back" / "ft-cat.xlsx",
-                                           {ft_ids[0]: ("exclude", "Wrong Outcome")}))  # fmt: skip
+    pipeline.ingest_decisions(
+        config, fill(ft_cat, tmp_path / "back" / "ft-cat.xlsx", {ft_ids[0]: ("exclude", "Wrong Outcome")})
+    )
     final = states(config).by_record()[ft_ids[0]]
     assert final.lifecycle == Lifecycle.FULLTEXT_EXCLUDED
     assert final.full_text is not None and final.full_text.reason == "wrong outcome"
@@ -151,27 +163,57 @@ def test_every_bad_returned_workbook_is_refused_whole_with_the_cell_named(tmp_pa
     ann, bob = books[("ann", "TA", "screen")], books[("bob", "TA", "screen")]
     ids = ids_of(ann)
     ok = {ids[0]: ("include", "")}
-    refused(config, fill(ann, tmp_path / "e" / "typo.xlsx", {**ok, ids[1]: ("inclde", "")}, resort=False),
-            "Screen!B", "'inclde' is not include/exclude/maybe")  # fmt: skip
-    refused(config, fill(ann, tmp_path / "e" / "inc-reason.xlsx", {ids[1]: ("include", "wrong design")}),
-            "Screen!C", "reasons are for exclude")  # fmt: skip
-    refused(config, fill(ann, tmp_path / "e" / "reason.xlsx", {ids[1]: ("exclude", "too old")}),
-            "is not one of the review's exclusion reasons")  # fmt: skip
-    twice = fill(ann, tmp_path / "e" / "twice.xlsx", {ids[0]: ("include", "")},
-                 extra_rows=((ids[0], "exclude"),), resort=False)  # fmt: skip
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "typo.xlsx", {**ok, ids[1]: ("inclde", "")}, resort=False),
+        "Screen!B",
+        "'inclde' is not include/exclude/maybe",
+    )
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "inc-reason.xlsx", {ids[1]: ("include", "wrong design")}),
+        "Screen!C",
+        "reasons are for exclude",
+    )
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "reason.xlsx", {ids[1]: ("exclude", "too old")}),
+        "is not one of the review's exclusion reasons",
+    )
+    twice = fill(
+        ann,
+        tmp_path / "e" / "twice.xlsx",
+        {ids[0]: ("include", "")},
+        extra_rows=((ids[0], "exclude"),),
+        resort=False,
+    )
     refused(config, twice, "two decisions", "Screen!B2", "Screen!B12")
     others = [p.record_id for p in states(config).publications if p.record_id not in ids]
-    refused(config, fill(ann, tmp_path / "e" / "foreign.xlsx", ok, extra_rows=((others[0], "include"),)),
-            f"record_id {others[0]} was not issued")  # fmt: skip
-    refused(config, fill(ann, tmp_path / "e" / "review.xlsx", ok, meta_changes={"review": "other"}),
-            "a workbook of review 'other'")  # fmt: skip
-    refused(config, fill(ann, tmp_path / "e" / "who.xlsx", ok, meta_changes={"reviewer": "bob"}),
-            "issued as screen title_abstract for 'ann'")  # fmt: skip
-    refused(config, fill(bob, tmp_path / "e" / "batch.xlsx", ok, meta_changes={"batch": "999"}),
-            "batch 999 was never issued")  # fmt: skip
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "foreign.xlsx", ok, extra_rows=((others[0], "include"),)),
+        f"record_id {others[0]} was not issued",
+    )
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "review.xlsx", ok, meta_changes={"review": "other"}),
+        "a workbook of review 'other'",
+    )
+    refused(
+        config,
+        fill(ann, tmp_path / "e" / "who.xlsx", ok, meta_changes={"reviewer": "bob"}),
+        "issued as screen title_abstract for 'ann'",
+    )
+    refused(
+        config,
+        fill(bob, tmp_path / "e" / "batch.xlsx", ok, meta_changes={"batch": "999"}),
+        "batch 999 was never issued",
+    )
     # full-text decisions only for publications that passed title/abstract (CSV path)
     csv_path = tmp_path / "e" / "ft.csv"
-    csv_path.write_text(f"record_id,decision,reviewer,reason\n{ids[0]},exclude,ann,wrong design\n", encoding="utf-8")
+    csv_path.write_text(
+        f"record_id,decision,reviewer,reason\n{ids[0]},exclude,ann,wrong design\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="has not passed title/abstract"):
         pipeline.ingest_decisions(config, csv_path, stage=FULL_TEXT)
     assert log(config) == []
@@ -186,8 +228,11 @@ def test_csv_decisions_keep_working_and_blank_rows_leave_records_unscreened(tmp_
     assert pipeline.ingest_decisions(config, path).appended == 2
     s = states(config).by_record()
     assert [s[r].lifecycle for r in ids] == [
-        Lifecycle.FULLTEXT_SOUGHT, Lifecycle.AWAITING_SCREENING, Lifecycle.EXCLUDED, Lifecycle.AWAITING_SCREENING,
-    ]  # fmt: skip
+        Lifecycle.FULLTEXT_SOUGHT,
+        Lifecycle.AWAITING_SCREENING,
+        Lifecycle.EXCLUDED,
+        Lifecycle.AWAITING_SCREENING,
+    ]
 
 
 def test_the_stopping_rule_is_never_counted_as_human_screening(tmp_path: Path) -> None:
@@ -204,4 +249,8 @@ def test_the_stopping_rule_is_never_counted_as_human_screening(tmp_path: Path) -
     assert "12 of 60 publications decided" in summary.format()
     counts = states(config).counts()
     assert counts[Lifecycle.AUTO_EXCLUDED] == len(ids) - 12
-    assert all(not w.items for w in (summary.workbooks.workbooks if summary.workbooks else ()) if w.stage == TITLE_ABSTRACT)
+    assert all(
+        not w.items
+        for w in (summary.workbooks.workbooks if summary.workbooks else ())
+        if w.stage == TITLE_ABSTRACT
+    )

@@ -3,7 +3,6 @@ synthetic PubMed articles, a review with imported records, and reviewer decision
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -96,10 +95,20 @@ def imported(tmp_path: Path) -> ReviewConfig:
     return config
 
 
-def read_batch(path: Path) -> list[dict[str, str]]:
-    """The rows of a written screening batch."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def ranked(config: ReviewConfig) -> list[dict[str, str]]:
+    """The review's latest ranking, best first: record_id, title and rank of each unscreened publication."""
+    with Store.open(config.database_url) as store:
+        ranking = store.latest_ranking(config.review_id)
+        assert ranking is not None
+        found = store.get_records(config.review_id, [e.record_id for e in ranking.entries])
+    return [{"record_id": str(e.record_id), "title": found[e.record_id].record.title, "rank": str(e.rank)}
+            for e in ranking.entries]  # fmt: skip
+
+
+def rank_rows(config: ReviewConfig) -> list[dict[str, str]]:
+    """Re-rank the review, then its ranking as `ranked` gives it."""
+    pipeline.rank(config)
+    return ranked(config)
 
 
 def decide(tmp_path: Path, config: ReviewConfig, rows: list[tuple[str, str]], name: str) -> Path:

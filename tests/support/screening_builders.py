@@ -40,7 +40,9 @@ def screening_config(tmp_path: Path, url: str, **screening: Any) -> ReviewConfig
 def imported_review(tmp_path: Path, url: str, **screening: Any) -> ReviewConfig:
     """The screening review holding the 60 synthetic ranking articles, deduplicated."""
     config = screening_config(tmp_path, url, **screening)
-    pipeline.import_files(config, [write(tmp_path / "pubmed.ris", ris_for(RANKING_ARTICLES))], source="PubMed")
+    pipeline.import_files(
+        config, [write(tmp_path / "pubmed.ris", ris_for(RANKING_ARTICLES))], source="PubMed"
+    )
     with Store.open(config.database_url) as store:
         pipeline.deduplicate_store(config, store)
     return config

@@ -102,6 +102,7 @@ def ingest_decisions(config: ReviewConfig, path: Path, stage: str = TITLE_ABSTRA
             role=role,
             batch_id=batch_id,
             source_hash=digest,
+            review_id=config.review_id,
         )
         new = [d for d in decisions if not unchanged(d, states)]
         appended = store.append_decisions(config.review_id, new) if new else 0

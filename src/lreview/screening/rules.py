@@ -64,6 +64,7 @@ def check_returned(
     role: str = REVIEWER,
     batch_id: int | None = None,
     source_hash: str | None = None,
+    review_id: str = "this review",
 ) -> list[Decision]:
     """The decisions a returned file gives, after every rule (see the module docstring)."""
     pubs = states.by_record()
@@ -73,7 +74,9 @@ def check_returned(
     for row in rows:
         p = pubs.get(row.record_id)
         if p is None:
-            raise InputError(f"{name}: {row.where}: record_id {row.record_id} is not a record of this review")
+            raise InputError(
+                f"{name}: {row.where}: record_id {row.record_id} is not a record of review {review_id}"
+            )
         if allowed is not None and p.record_id not in allowed:
             raise InputError(
                 f"{name}: {row.where}: record_id {row.record_id} was not issued in batch {batch_id} "

@@ -155,6 +155,15 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
         assert sum(counts.values()) == store.count_records(config.review_id)
     assert {d.stage for d in entries} == {TITLE_ABSTRACT, FULL_TEXT}
 
+    # agreement: over exactly the publications both reviewers decided, the share that agreed
+    both = [p.title_abstract for p in states(config).publications if len(p.title_abstract.current) == 2]
+    agreed = sum(len({d.decision == "exclude" for d in st.current.values()}) == 1 for st in both)
+    report = pipeline.status(config)
+    overall = next(r for r in report.agreement if r["batch"] == "title_abstract overall")
+    assert overall["n"] == len(both) and overall["agreement_pct"] == f"{100 * agreed / len(both):.1f}"
+    assert (config.output_dir / "screening" / "agreement.csv").read_text().startswith("batch,n,agreement_pct")
+    assert report.lifecycle["included"] == len(ft_ids) - 2 and "reviewer agreement" in report.format()
+
 
 def test_every_bad_returned_workbook_is_refused_whole_with_the_cell_named(tmp_path: Path) -> None:
     config = imported_review(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")

@@ -219,3 +219,42 @@ def test_switching_a_locked_new_sqlite_file_to_wal_waits_for_the_lock(tmp_path: 
     assert opener.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     opener.close()
     holder.close()
+
+
+def test_version_2_store_gains_the_screening_columns_keeping_its_rows(store_url: str) -> None:
+    from lreview.store.schema import SCREENING_COLUMNS
+
+    with Store.open(store_url) as store:  # a current store, taken back to version 2 below
+        store.store_records("ldn", "PubMed", [pubmed_record(31)])
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        for table, names in SCREENING_COLUMNS.items():
+            for name in names:
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {name}")
+        conn.exec_driver_sql("UPDATE schema_version SET version = 2")
+        ts = "2024-01-01 00:00:00"
+        conn.exec_driver_sql(
+            "INSERT INTO decisions (review_id, record_id, stage, decision, reviewer, reason, created_at)"
+            f" VALUES ('ldn', 1, 'title_abstract', 'auto_exclude', 'lreview:stopping-rule', 'p', '{ts}')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO batches (review_id, reviewer, stage, created_at)"
+            f" VALUES ('ldn', 'ann', 'full_text', '{ts}')"
+        )
+    engine.dispose()
+    with Store.open(store_url) as store:
+        assert store.schema_version() == CURRENT_VERSION
+        [old] = store.decisions("ldn")
+        assert (old.decision, old.role, old.notes) == ("auto_exclude", "reviewer", "")  # never rewritten
+        [batch] = store.batches("ldn")
+        assert (batch.reviewer, batch.stage, batch.kind, batch.round, batch.record_ids) == (
+            "ann",
+            "full_text",
+            "screen",
+            0,
+            (),
+        )
+        store.append_decisions(
+            "ldn", [Decision(1, "title_abstract", "include", "cat", role="arbiter", notes="n")]
+        )
+        assert [(d.role, d.notes) for d in store.decisions("ldn")][-1] == ("arbiter", "n")

@@ -1,4 +1,5 @@
-"""`lreview status`: what a review's store holds."""
+"""`lreview status`: what a review's store holds, where every publication stands, and how well the
+reviewers agree (also written to `<output_dir>/screening/agreement.csv`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from lreview.config import ReviewConfig
 from lreview.pipeline.common import open_store, table
+from lreview.pipeline.screening import agreement_table, review_states
 
 
 @dataclass(frozen=True)
@@ -18,22 +20,29 @@ class StatusReport:
     by_source: dict[str, int]
     runs: list[dict[str, Any]]
     decisions: int
+    lifecycle: dict[str, int]
+    agreement: list[dict[str, object]]
 
     def format(self) -> str:
         sources = [{"source": s, "records": n} for s, n in sorted(self.by_source.items())]
-        return "\n".join(
-            [
-                f"review {self.review_id} in {self.database}",
-                table(sources),
-                f"decisions logged: {self.decisions}",
-                "search runs:",
-                table(self.runs),
+        states = [{"state": s, "records": n} for s, n in self.lifecycle.items()]
+        lines = [
+            f"review {self.review_id} in {self.database}",
+            table(sources),
+            f"decisions logged: {self.decisions}",
+            "lifecycle (every record in exactly one state):",
+            table(states),
+        ]
+        if self.agreement:
+            lines += [
+                "reviewer agreement (percent, Cohen's kappa with 95 % CI, Gwet's AC1):",
+                table(self.agreement),
             ]
-        )
+        return "\n".join([*lines, "search runs:", table(self.runs)])
 
 
 def status(config: ReviewConfig) -> StatusReport:
-    """Counts per source, the last search runs and the size of the decision log."""
+    """Counts per source and lifecycle state, agreement, the last search runs, the decision log size."""
     with open_store(config) as store:
         runs = [
             {
@@ -48,10 +57,13 @@ def status(config: ReviewConfig) -> StatusReport:
             }
             for r in store.runs(config.review_id)[-10:]
         ]
+        states = review_states(config, store)
         return StatusReport(
             config.review_id,
             store.url,
             store.count_by_source(config.review_id),
             runs,
             len(store.decisions(config.review_id)),
+            {state.value: n for state, n in states.counts().items()},
+            agreement_table(config, store, states),
         )

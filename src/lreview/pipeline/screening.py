@@ -19,7 +19,9 @@ from lreview.config import ReviewConfig
 from lreview.decisions import FULL_TEXT, STAGES, TITLE_ABSTRACT
 from lreview.pipeline.common import table
 from lreview.records import Record
+from lreview.screening.agreement import agreement, agreement_csv, agreement_rows
 from lreview.screening.assign import assign, conflicts, status_at
+from lreview.screening.pairs import CATEGORIES, decision_pairs
 from lreview.screening.states import Publication, ReviewStates, derive_states
 from lreview.screening.workbook import (
     Instructions,
@@ -127,7 +129,7 @@ def workbook_rows(
         r = stored[p.record_id].record
         found = [stored[m].record for m in p.members if m in stored]
         status = status_at(p, stage)
-        prior = ()
+        prior: tuple[PriorDecision, ...] = ()
         if kind == CONFLICTS and status is not None:
             said = status.current.values()
             prior = tuple(PriorDecision(d.reviewer, d.decision, d.reason, d.notes) for d in said)
@@ -263,6 +265,7 @@ def emit_workbooks(
         path.write_bytes(data)
         _archive(folder, prefix, path)
         out.append(IssuedWorkbook(reviewer, stage, kind, len(ids), batch_id, path, "new"))
+    agreement_table(config, store, states)
     return EmitSummary(config.review_id, tuple(out))
 
 
@@ -271,3 +274,23 @@ def _full_text_order(states: ReviewStates) -> list[int]:
     passed = [p for p in states.publications if p.full_text is not None]
     passed.sort(key=lambda p: (p.title_abstract.first_decided or 0, p.record_id))
     return [p.record_id for p in passed]
+
+
+def agreement_table(config: ReviewConfig, store: Store, states: ReviewStates) -> list[dict[str, object]]:
+    """Agreement rows per stage and round, then overall; written to screening/agreement.csv."""
+    rounds: dict[int | None, int] = {b.id: b.round for b in store.batches(config.review_id)}
+    rows: list[dict[str, object]] = []
+    for stage in STAGES:
+        pairs = decision_pairs(states, stage, config.review.reviewers, rounds)
+        if not pairs:
+            continue
+        cats = CATEGORIES[stage]
+        by_round = {f"{stage} round {n}": agreement(p, cats) for n, p in sorted(pairs.items())}
+        overall = agreement([pair for p in pairs.values() for pair in p], cats)
+        for row in agreement_rows(by_round, overall):
+            rows.append(row if row["batch"] != "overall" else {**row, "batch": f"{stage} overall"})
+    if rows:
+        folder = screening_dir(config)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "agreement.csv").write_text(agreement_csv(rows), encoding="utf-8")
+    return rows

@@ -168,6 +168,14 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline.export import export
+
+    print(export(load_config(args.config), args.what, args.format, args.output))
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from lreview.config import load_config
     from lreview.pipeline import status
@@ -278,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(p)
     p.add_argument("--force", action="store_true", help="stop even if the rule does not yet support it")
     p.set_defaults(func=cmd_stop)
+
+    p = sub.add_parser("export", help="write the included studies (CSV/RIS) or the decision log (CSV)")
+    _config_arg(p)
+    p.add_argument("--what", choices=["included", "decisions"], default="included")
+    p.add_argument("--format", choices=["csv", "ris"], default="csv")
+    p.add_argument("--output", required=True, type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", help="counts in the review's store")
     _config_arg(p)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lreview import pipeline
@@ -163,6 +164,16 @@ def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tm
     assert overall["n"] == len(both) and overall["agreement_pct"] == f"{100 * agreed / len(both):.1f}"
     assert (config.output_dir / "screening" / "agreement.csv").read_text().startswith("batch,n,agreement_pct")
     assert report.lifecycle["included"] == len(ft_ids) - 2 and "reviewer agreement" in report.format()
+
+    # exports: the included studies as RIS for a reference manager, the whole log as CSV
+    from lreview.pipeline.export import export
+
+    export(config, "included", "ris", tmp_path / "x" / "included.ris")
+    ris = (tmp_path / "x" / "included.ris").read_text(encoding="utf-8")
+    assert ris.count("ER  -") == len(ft_ids) - 2 and "N1  - " in ris
+    export(config, "decisions", "csv", tmp_path / "x" / "log.csv")
+    logged = pd.read_csv(tmp_path / "x" / "log.csv", keep_default_na=False)
+    assert len(logged) == len(entries) and set(logged["reviewer"]) == {"ann", "bob", "cat"}
 
 
 def test_every_bad_returned_workbook_is_refused_whole_with_the_cell_named(tmp_path: Path) -> None:

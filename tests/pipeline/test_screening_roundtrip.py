@@ -45,8 +45,11 @@ def refused(config: ReviewConfig, path: Path, *needles: str) -> None:
     assert len(log(config)) == before
 
 
-def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(tmp_path: Path) -> None:
-    config = imported_review(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+@pytest.mark.postgres
+def test_dual_screening_round_trip_loses_duplicates_and_misattributes_nothing(
+    tmp_path: Path, store_url: str
+) -> None:
+    config = imported_review(tmp_path, store_url)
     pipeline.rank(config)
     books = current_workbooks(config)
     ann, bob = books[("ann", "TA", "screen")], books[("bob", "TA", "screen")]
@@ -274,3 +277,26 @@ def test_the_stopping_rule_is_never_counted_as_human_screening(tmp_path: Path) -
         for w in (summary.workbooks.workbooks if summary.workbooks else ())
         if w.stage == TITLE_ABSTRACT
     )
+
+
+def test_files_dropped_in_the_inbox_are_ingested_once_and_bad_ones_set_aside(tmp_path: Path) -> None:
+    config = imported_review(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    pipeline.rank(config)
+    books = current_workbooks(config)
+    inbox = config.output_dir / "screening" / "inbox"
+    ids = ids_of(books[("ann", "TA", "screen")])
+    fill(
+        books[("ann", "TA", "screen")], inbox / "ann.xlsx", {ids[0]: ("include", ""), ids[1]: ("exclude", "")}
+    )
+    fill(books[("bob", "TA", "screen")], inbox / "bob.xlsx", {ids[0]: ("inclde", "")})
+    (inbox / "notes.txt").write_text("not a screening file", encoding="utf-8")
+    results = {r.path.name: r for r in pipeline.ingest_inbox(config)}
+    assert results["ann.xlsx"].summary is not None and results["ann.xlsx"].summary.appended == 2
+    assert (
+        results["bob.xlsx"].error is not None
+        and "'inclde' is not include/exclude/maybe" in results["bob.xlsx"].error
+    )
+    assert (inbox / "done" / "ann.xlsx").is_file() and (inbox / "refused" / "bob.xlsx").is_file()
+    assert "inclde" in (inbox / "refused" / "bob.xlsx.error.txt").read_text(encoding="utf-8")
+    assert (inbox / "notes.txt").is_file() and pipeline.ingest_inbox(config) == []
+    assert len(log(config)) == 2

@@ -123,7 +123,7 @@ class Screening(_Strict):
 
     mode: Literal["single", "dual"] = "single"
     full_text_mode: Literal["single", "dual"] | None = None  # default: the same as `mode`
-    batch_size: int = Field(default=100, ge=1, le=5000)
+    batch_size: int = Field(default=100, ge=1, le=10000)
     arbiter: str | None = None  # default: the first reviewer (a consensus meeting)
     highlight: list[NonEmpty] = []
 

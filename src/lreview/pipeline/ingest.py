@@ -21,7 +21,7 @@ from lreview.errors import InputError, LreviewError
 from lreview.pipeline.common import open_store
 from lreview.pipeline.decisions import read_decisions_csv
 from lreview.pipeline.screening import CONFLICTS, review_states, screening_dir
-from lreview.screening.rules import Returned, check_returned, unchanged
+from lreview.screening.rules import Returned, check_returned, new_decisions
 from lreview.screening.workbook import ReturnedWorkbook, read_workbook
 from lreview.store import Store
 
@@ -104,7 +104,7 @@ def ingest_decisions(config: ReviewConfig, path: Path, stage: str = TITLE_ABSTRA
             source_hash=digest,
             review_id=config.review_id,
         )
-        new = [d for d in decisions if not unchanged(d, states)]
+        new = new_decisions(decisions, states)
         appended = store.append_decisions(config.review_id, new) if new else 0
     return IngestSummary(config.review_id, name, stage, len(decisions), appended)
 

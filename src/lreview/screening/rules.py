@@ -106,14 +106,18 @@ def check_returned(
     return out
 
 
-def unchanged(decision: Decision, states: ReviewStates) -> bool:
-    """True when the decision repeats its reviewer's current one (a re-saved file appends nothing)."""
-    p = states.by_record().get(decision.record_id)
-    if p is None:
-        return False
-    status = p.title_abstract if decision.stage != FULL_TEXT else p.full_text
-    if status is None:
-        return False
-    current = status.arbiter if decision.role != REVIEWER else status.current.get(decision.reviewer)
-    return current is not None and (current.decision, current.reason, current.notes) == (
-        decision.decision, decision.reason, decision.notes)  # fmt: skip
+def new_decisions(decisions: Sequence[Decision], states: ReviewStates) -> list[Decision]:
+    """The decisions that do not merely repeat their reviewer's current one (so a re-saved file
+    appends nothing)."""
+    pubs = states.by_record()
+    out = []
+    for d in decisions:
+        p = pubs.get(d.record_id)
+        status = None if p is None else (p.title_abstract if d.stage != FULL_TEXT else p.full_text)
+        current = None
+        if status is not None:
+            current = status.arbiter if d.role != REVIEWER else status.current.get(d.reviewer)
+        said = None if current is None else (current.decision, current.reason, current.notes)
+        if said != (d.decision, d.reason, d.notes):
+            out.append(d)
+    return out

@@ -4,9 +4,11 @@ from them (record ids, decisions, reviewers, verdicts) is exactly what was writt
 from __future__ import annotations
 
 import csv
+import zipfile
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from lreview import pipeline
@@ -19,6 +21,7 @@ from lreview.store import Store
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import HOSTILE_PAYLOADS, make_articles
 from tests.support.review_builders import make_config, write
+from tests.support.screening_builders import current_workbooks, fill, meta, sheet_rows
 
 FORMULA_STARTS = tuple("=+-@\t\r")
 
@@ -79,31 +82,43 @@ def stored_records(config: ReviewConfig) -> dict[int, Record]:
         return {s.id: s.record for s in store.iter_records(config.review_id)}
 
 
-def test_hostile_ris_reaches_the_batch_csv_as_text_and_its_decisions_read_back(tmp_path: Path) -> None:
+def workbook_rows(config: ReviewConfig) -> dict[Path, list[dict[str, object]]]:
+    """Every current workbook's Screen rows, after checking that no cell of any sheet is a formula."""
+    out = {}
+    for path in current_workbooks(config).values():
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+        book = openpyxl.load_workbook(path)
+        assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
+        out[path] = sheet_rows(path)
+    return out
+
+
+def test_hostile_ris_reaches_the_workbooks_as_text_and_their_decisions_read_back(tmp_path: Path) -> None:
     config = reviewer_config(tmp_path)
     pipeline.import_files(config, [write(tmp_path / "hostile.ris", hostile_ris())], source="Embase")
-    batch = pipeline.rank(config).batch
-    assert batch is not None
-    rows = rows_of(batch)
-    assert len(rows) == len(HOSTILE_PAYLOADS)
-    assert_no_formula_cell(rows)
+    pipeline.rank(config)
+    books = workbook_rows(config)
     records = stored_records(config)
+    rows = [r for rows in books.values() for r in rows]
+    assert len(rows) == len(HOSTILE_PAYLOADS)
     for row in rows:
-        record = records[int(row["record_id"])]
+        record = records[int(str(row["record_id"]))]
         assert row["title"] == neutralise(record.title) != record.title
         assert row["journal"] == neutralise(record.journal)
-        assert row["reviewer"] == "'@eve"
-    # The reviewer fills the decisions in and saves: lreview reads back "@eve" and the words typed.
-    for n, row in enumerate(rows):
-        row["decision"] = "include" if n == 0 else "exclude"
-        row["reason"] = "" if n == 0 else "wrong design"
-    summary = pipeline.ingest_decisions(config, write_rows(tmp_path / "filled.csv", rows))
-    assert summary.appended == len(rows)
+    # @eve fills her workbook in and returns it: lreview reads back "@eve" and the words typed
+    path = current_workbooks(config)[("eve", "TA", "screen")]
+    assert meta(path)["reviewer"] == "@eve"
+    ids = [int(str(r["record_id"])) for r in books[path]]
+    answers = {rid: ("include", "") if n == 0 else ("exclude", "wrong design") for n, rid in enumerate(ids)}
+    summary = pipeline.ingest_decisions(config, fill(path, tmp_path / "filled.xlsx", answers))
+    assert summary.appended == len(ids)
     with Store.open(config.database_url) as store:
         logged = store.decisions(config.review_id)
     assert {d.reviewer for d in logged} == {"@eve"}
     assert sorted((d.record_id, d.decision, d.reason) for d in logged) == sorted(
-        (int(r["record_id"]), r["decision"], r["reason"]) for r in rows
+        (rid, *answers[rid]) for rid in ids
     )
 
 
@@ -139,23 +154,21 @@ def test_hostile_ris_reaches_the_possible_duplicates_csv_as_text_and_verdicts_re
     assert verdicts == {("confirmed", "@eve"), ("rejected", "bob")}
 
 
-def test_hostile_pubmed_records_reach_batch_and_duplicates_csv_as_text(tmp_path: Path) -> None:
+def test_hostile_pubmed_records_reach_workbooks_and_duplicates_csv_as_text(tmp_path: Path) -> None:
     config = reviewer_config(tmp_path)
     articles = make_articles(20, start=date(2024, 1, 1), end=date(2024, 6, 1))
     with EutilsServer(articles, hostile=True) as server:
         client = EutilsClient(EutilsSettings(base_url=server.url, requests_per_second=100))
         summary = pipeline.refresh(config, today=date(2026, 1, 1), client=client)
-    assert summary.ranking is not None and summary.ranking.batch is not None
-    rows = rows_of(summary.ranking.batch)
-    hostile = [r for r in rows if r["title"].startswith("'")]
+    assert summary.ranking is not None and summary.ranking.workbooks is not None
+    rows = [r for rows in workbook_rows(config).values() for r in rows]
+    hostile = [r for r in rows if str(r["title"]).startswith("'")]
     assert len(hostile) == len(HOSTILE_PAYLOADS) and len(rows) == len(articles) + len(HOSTILE_PAYLOADS) + 1
-    assert_no_formula_cell(rows)
     records = stored_records(config)
     for row in hostile:
-        record = records[int(row["record_id"])]
+        record = records[int(str(row["record_id"]))]
         for column in ("title", "abstract", "journal"):
-            assert row[column] == neutralise(getattr(record, column)) != getattr(record, column)
-        assert row["authors"] == neutralise("; ".join(record.authors))
+            assert str(row[column]).startswith("'") and getattr(record, column)[:1] in FORMULA_STARTS
     with Store.open(config.database_url) as store:
         ids = [int(r["record_id"]) for r in hostile]
         store.add_duplicate_pairs(config.review_id, [(ids[0], ids[1], 0.9), (ids[2], ids[3], 0.5)])

@@ -420,3 +420,11 @@ def test_any_text_round_trips_as_its_safe_form(title: str, abstract: str) -> Non
     sheet = load(write_workbook(make_meta([row]), [row], make_instructions(), highlight=HIGHLIGHT))["Screen"]
     for cell, text in ((at(sheet, "title"), title), (at(sheet, "abstract"), abstract)):
         assert (str(cell.value) if cell.value is not None else "") == record_text(text)
+
+
+def test_a_screen_workbook_never_shows_another_reviewers_decision() -> None:
+    rows = make_rows(3, conflicts=("bob", "carol"))  # rows that carry prior decisions by mistake
+    data = write_workbook(make_meta(rows), rows, make_instructions())
+    header = [c.value for c in load(data)["Screen"][1]]
+    assert not [h for h in header if "bob" in h or "carol" in h]
+    assert not re.search("bob|carol|adults\\?", "".join(sheet_xml(data).values()))

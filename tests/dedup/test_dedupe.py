@@ -191,3 +191,76 @@ def test_two_databases_correction_titles_are_one_erratum_and_not_the_article() -
 def test_identical_title_abstract_authors_and_volume_outweigh_a_page_typo() -> None:
     typo = embase_copy(doi=None, pages="231-8")
     assert same_cluster([article(doi=None), typo])
+
+
+# ---- a shared identifier alone does not merge different titles (supplement DOIs, copied PMIDs) ----
+
+SUPPLEMENT_DOI = "http://dx.doi.org/10.1007/s00125-010-1872-z"  # Diabetologia 53 Suppl 1, every abstract
+
+
+def supplement_abstract(title: str, abstract: str, authors: tuple[str, ...], source_id: str) -> Record:
+    """A conference abstract as Embase lists it: the supplement's DOI, no page of its own."""
+    return Record(
+        source="Embase", source_id=source_id, title=title, abstract=abstract, authors=authors, year=2010,
+        journal="Diabetologia", volume="53", issue="SUPPL. 1", doi=SUPPLEMENT_DOI,
+        publication_types=("Conference Abstract",),
+    )  # fmt: skip
+
+
+def possible_reasons(records: list[Record]) -> list[tuple[int, int, tuple[str, ...]]]:
+    result = dedupe(records)
+    assert result.cluster_of[0] != result.cluster_of[1]
+    return [(p.a, p.b, p.reasons) for p in result.possible]
+
+
+def test_two_abstracts_of_one_group_sharing_a_supplement_doi_go_to_a_human() -> None:
+    er_stress = supplement_abstract(
+        "Liraglutide reduces endoplasmic reticulum stress in human endothelial cells in hyperglycaemia",
+        "Background: The endoplasmic reticulum (ER) is a key organelle where membrane and secreted proteins "
+        "fold. We studied whether liraglutide reduces ER stress markers (GRP78, CHOP) in HUVECs.",
+        ("Schisano B", "Tripathi G", "Harte AL", "Ceriello A"), "L70000001",
+    )  # fmt: skip
+    oxidative = supplement_abstract(
+        "Liraglutide reduces oxidative stress in human endothelial cells exposed to oscillating glucose",
+        "Background and aims: Glucose swings generate more oxidative stress than constant hyperglycaemia. "
+        "We measured nitrotyrosine and 8-OHdG in HUVECs with and without GLP-1 analogue treatment.",
+        ("Schisano B", "Piconi L", "McTernan PG", "Ceriello A"), "L70000002",
+    )  # fmt: skip
+    assert possible_reasons([er_stress, oxidative]) == [(0, 1, ("same DOI, different titles",))]
+
+
+def test_sibling_abstracts_whose_titles_differ_in_one_word_share_a_doi_but_not_a_cluster() -> None:
+    def abstract(population: str, n: int, change: str, source_id: str) -> Record:
+        return supplement_abstract(
+            f"Efficacy and safety of liraglutide in {population} with type 2 diabetes: 26-week results",
+            f"Aims: to assess liraglutide in {population} with type 2 diabetes inadequately controlled on "
+            f"metformin. Methods: randomised, double-blind, placebo-controlled, 26 weeks, {n} patients. "
+            f"Results: HbA1c changed by {change} with liraglutide.",
+            ("Klein DJ", "Battelino T", "Danne T"), source_id,
+        )  # fmt: skip
+
+    adults, adolescents = abstract("adults", 412, "-1.1%", "L1"), abstract("adolescents", 134, "-0.6%", "L2")
+    reasons = possible_reasons([adults, adolescents])
+    assert reasons == [(0, 1, ("same DOI, different titles",))]
+
+
+def test_a_pmid_copied_onto_another_article_does_not_merge_it() -> None:
+    wrong = other_article(
+        source="Zotero", source_id="ABCD1234", pmid="18451323", doi=None,
+        title="Hepatic and intestinal lipoprotein production in type 2 diabetes: new insights",
+        authors=("Adeli K", "Lewis GF"), year=2008,
+    )  # fmt: skip
+    assert possible_reasons([article(), wrong]) == [(0, 1, ("same PMID, different titles",))]
+
+
+def test_a_shared_identifier_with_corroborating_fields_still_merges_unlike_titles() -> None:
+    translated = embase_copy(
+        pmid="18451323", doi=None,
+        title="Surproduction intestinale de lipoprotéines dans les états d'insulinorésistance",
+    )  # fmt: skip
+    assert same_cluster([article(), translated])  # same PMID, same abstract: one article
+    case_record = embase_copy(
+        abstract="", title="Case records of the Massachusetts General Hospital. Intestinal lipoprotein "
+        "overproduction in insulin-resistant states",
+    )  # fmt: skip
+    assert same_cluster([article(abstract=""), case_record])  # same DOI, year, volume, pages, authors

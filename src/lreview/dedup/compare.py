@@ -7,7 +7,11 @@ Rules, in order (the first that applies decides):
    replaced by unlike words in the other ("adult" vs "adolescent", "sensitive" vs "resistant": sibling
    trials and companion papers; same exception); years more than one apart.
    Similar pairs stopped by a guard are also kept out of one cluster (see `cluster`).
-2. Same PMID, or same DOI with similar titles and overlapping pages: duplicate.
+2. Same PMID, or same DOI with similar titles and overlapping pages: duplicate. An identifier alone
+   never merges titles that are not the same (below `TITLE_SAME`, or a word replaced by an unlike
+   one): one DOI is often given to a whole journal supplement of conference abstracts, and a PMID
+   can be copied onto the wrong record. Such a pair is possible (a human decides) unless the abstracts,
+   or the authors, year, volume and first page agree (see `_identifier_only`).
 3. Different DOIs: duplicate only when everything else matches (title, authors, year, volume, first
    page); otherwise distinct and forbidden (companion papers). A preprint or conference abstract
    has its own DOI, so for those pairs the fields decide and rule 5 applies.
@@ -161,6 +165,9 @@ def _compare(a: Keys, b: Keys) -> Verdict:
     guard = _guard(a, b)
     if guard is not None:
         return Verdict(DISTINCT, title, (guard,), guard=title >= TITLE_LIKE or _same_id(a, b))
+    if _same_id(a, b) and _identifier_only(a, b, title):
+        shared = "PMID" if a.pmid and a.pmid == b.pmid else "DOI"
+        return Verdict(POSSIBLE, title, (f"same {shared}, different titles",))
     if a.pmid and a.pmid == b.pmid:
         return Verdict(DUPLICATE, 1.0, ("same PMID",))
     authors = authors_agree(a, b)
@@ -198,6 +205,23 @@ def _same_item(a: Keys, b: Keys) -> bool:
         and page_ranges_agree(a.pages, b.pages)
         and authors_agree(a, b)
     )
+
+
+def _identifier_only(a: Keys, b: Keys, title: float) -> bool:
+    """Two titles that are not the same title, and nothing but a shared identifier joins them: an
+    unlike word where the other has another ("... in adults with ..." vs "... in adolescents with
+    ...") unless year, volume, first page and authors agree (as in `_guard`); or titles less similar
+    than `TITLE_SAME` without nearly the same abstract, or the same authors and first page (or, for
+    titles as close as `TITLE_CLOSE`, no first page to compare) with year and volume not differing."""
+    if not (a.title and b.title):
+        return False
+    if _replaced_words(a, b):
+        return not _same_item(a, b)
+    if title >= TITLE_SAME or (_abstract_similarity(a, b) or 0.0) >= ABSTRACT_SAME:
+        return False
+    page = page_ranges_agree(a.pages, b.pages)
+    agree = authors_agree(a, b) and False not in (_agree(a.year, b.year), _agree(a.volume, b.volume), page)
+    return not (agree and (page or title >= TITLE_CLOSE))  # a typo in a title ("Neruogenetics")
 
 
 def _same_id(a: Keys, b: Keys) -> bool:

@@ -12,6 +12,7 @@ from lreview.config import ReviewConfig
 from lreview.errors import InputError
 from lreview.store import Store
 from tests.support.review_builders import make_config, write
+from tests.support.screening_builders import current_workbooks, sheet_rows
 
 RIS = """TY  - JOUR
 TI  - Low-dose naltrexone for endometriosis pain: a pilot study
@@ -97,9 +98,10 @@ def test_control_characters_are_stripped_identically_on_every_backend_and_report
         ("A clean record", (), "", ()),
         ("Low-dose naltrexone for pain", ("Smith, Jane",), "Background[31m: red.\tTabbed", (("N1", "note"),)),
     ]
-    batch = pipeline.rank(config).batch
-    assert batch is not None
-    text = batch.read_text(encoding="utf-8")
+    pipeline.rank(config)
+    books = current_workbooks(config).values()
+    cells = [v for book in books for row in sheet_rows(book) for v in row.values()]
+    text = " ".join(str(v) for v in cells if v is not None)
     assert "Low-dose naltrexone for pain" in text
     assert not any(ord(c) < 32 and c not in "\t\n\r" for c in text)
 

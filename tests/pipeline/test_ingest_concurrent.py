@@ -77,7 +77,7 @@ def test_a_concurrent_second_ingest_of_a_file_says_already_logged_and_exits_0(
     assert [run.returncode for run in runs] == [0, 0], outputs
     said = sorted(out.strip() for out, _err in outputs)
     assert said == [
-        f"{decisions}: 0 of 3 decisions appended to review race (3 already logged from this file)",
+        f"{decisions}: 0 of 3 decisions appended to review race (3 already logged)",
         f"{decisions}: 3 of 3 decisions appended to review race",
     ]
     with Store.open(postgres_url) as store:

@@ -89,7 +89,21 @@ class Imports(_Strict):
     """Folders a refresh scans for exported files from other databases (each file imported once)."""
 
     folders: list[Path] = []
-    source_by_folder: dict[str, str] = {}
+    source_by_folder: dict[str, NonEmpty] = {}
+
+    @field_validator("source_by_folder")
+    @classmethod
+    def _one_spelling_per_database(cls, value: dict[str, str]) -> dict[str, str]:
+        folders = [f.casefold() for f in value]
+        if len(set(folders)) != len(folders):
+            raise ValueError("folder names must differ by more than letter case")
+        first: dict[str, str] = {}
+        return {folder: first.setdefault(name.casefold(), name) for folder, name in value.items()}
+
+    def source_for_folder(self, folder: str) -> str | None:
+        """The database named for an import folder (folder names matched ignoring case)."""
+        wanted = folder.casefold()
+        return next((s for f, s in self.source_by_folder.items() if f.casefold() == wanted), None)
 
 
 class Dedup(_Strict):

@@ -64,6 +64,15 @@ def _file_source(records: Sequence[Record], source: str | None) -> str:
     return max(counts, key=lambda s: counts[s])
 
 
+def _spelled(records: list[Record], source: str) -> list[Record]:
+    """Records whose source is `source` in another case, spelled as `source`."""
+    wanted = source.casefold()
+    return [
+        dataclasses.replace(r, source=source) if r.source != source and r.source.casefold() == wanted else r
+        for r in records
+    ]
+
+
 def _read_export(path: Path, source: str | None) -> tuple[str, list[Record], str]:
     """(sha256, records, cleaning note) of one export; positional ids get the file's hash so later
     exports differ; the note says how many control characters were removed ("" when none)."""
@@ -94,7 +103,8 @@ def import_files(
     store = store or open_store(config)
     try:
         for path, digest, records, note in parsed:
-            file_source = _file_source(records, source)
+            file_source = store.source_spelling(config.review_id, _file_source(records, source))
+            records = _spelled(records, file_source)
             if store.file_already_imported(config.review_id, digest):
                 results.append(FileResult(str(path), file_source, len(records), 0, "already imported"))
                 continue
@@ -118,7 +128,7 @@ def import_folders(config: ReviewConfig, store: Store) -> ImportSummary:
     for folder in config.imports.folders:
         if not folder.is_dir():
             continue
-        source = config.imports.source_by_folder.get(folder.name)
+        source = config.imports.source_for_folder(folder.name)
         for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMPORTABLE):
             try:
                 summary = import_files(config, [path], source, store=store)

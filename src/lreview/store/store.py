@@ -229,6 +229,26 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches):
         with self._read("counting records by source") as conn:
             return {source: int(n) for source, n in conn.execute(query)}
 
+    def source_spelling(self, review_id: str, source: str) -> str:
+        """The review's first spelling of `source`, matched ignoring case (`embase` -> `Embase` when
+        Embase came first), so one database is counted once; `source` itself when it is new."""
+        wanted = source.casefold()
+        seen = (
+            sa.select(records.c.source, sa.func.min(records.c.id).label("first"))
+            .where(records.c.review_id == review_id)
+            .group_by(records.c.source)
+            .order_by("first")
+        )
+        files = (
+            sa.select(import_files.c.source, sa.func.min(import_files.c.id).label("first"))
+            .where(import_files.c.review_id == review_id)
+            .group_by(import_files.c.source)
+            .order_by("first")
+        )
+        with self._read("reading the review's source names") as conn:
+            names = [*conn.execute(seen).scalars(), *conn.execute(files).scalars()]
+        return next((name for name in names if name.casefold() == wanted), source)
+
     # ---- imported files ---------------------------------------------------------------------------
 
     def file_already_imported(self, review_id: str, sha256: str) -> bool:

@@ -25,6 +25,7 @@ PMCID = re.compile(r"(?:PMC)?([1-9]\d{0,8})", re.IGNORECASE)
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 WEB = re.compile(r"https?://[^\s\"<>]+")
 
+
 def cut(text: str) -> str:
     """`text`, or its start and a marker saying how many characters were cut, in CELL_LIMIT exactly."""
     if len(text) <= CELL_LIMIT:

@@ -105,11 +105,13 @@ def styles(sheet: Any) -> dict[str, Any]:
     """Cell styles by name, registered once in the workbook; copied onto cells (`cell._style`), which
     is much faster than setting font, fill and alignment on every one of 200,000 cells."""
     top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
+    top_left = Alignment(vertical="top", horizontal="left")  # record_id beside decision, not against it
     bold = Font(name=FONT, size=11, bold=True)
     specs: dict[str, tuple[Font | None, str | None, Alignment]] = {
         "head yours": (bold, DARK_YELLOW, wrap), "head prior": (bold, DARK_BLUE, wrap),
-        "head record": (bold, GREY, wrap), "yours": (None, YELLOW, top), "yours wrap": (None, YELLOW, wrap),
-        "prior": (None, BLUE, wrap), "top": (None, None, top), "wrap": (None, None, wrap),
+        "head record": (bold, GREY, wrap), "yours": (None, YELLOW, top_left),
+        "yours wrap": (None, YELLOW, wrap), "prior": (None, BLUE, wrap), "top": (None, None, top),
+        "wrap": (None, None, wrap),
         "link": (Font(name=FONT, size=11, color="0563C1", underline="single"), None, top),
         "flags": (Font(name=FONT, size=11, color="C00000", bold=True), None, wrap),
     }  # fmt: skip

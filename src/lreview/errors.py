@@ -21,3 +21,7 @@ class EutilsError(LreviewError):
 
 class StoreError(LreviewError):
     """The record store is unusable (unknown schema version, conflicting writes, bad URL)."""
+
+
+class PrismaError(LreviewError):
+    """PRISMA counts that break the flow diagram's arithmetic, or a template it cannot fill."""

@@ -179,3 +179,8 @@ def test_unknown_row_is_refused(template: str) -> None:
 def test_row_with_missing_cells_is_named(template: str) -> None:
     with pytest.raises(PrismaError, match="row 36 has 3 cells, expected 8"):
         template_rows(living_review_counts(), template + "\r\nduplicates,node8,box3")
+
+
+def test_inconsistent_counts_are_refused_before_any_row(template: str) -> None:
+    with pytest.raises(PrismaError, match=r"^PRISMA: records screened \(560\) - records excluded \(470\)"):
+        template_rows(living_review_counts(screened_excluded=470), template)

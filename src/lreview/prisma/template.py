@@ -30,7 +30,7 @@ import re
 from importlib import resources
 
 from lreview.errors import PrismaError
-from lreview.prisma.counts import Named, PrismaCounts
+from lreview.prisma.counts import Named, PrismaCounts, check
 
 HEADER = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 NA = "NA"
@@ -113,7 +113,8 @@ def _parse(template: str) -> list[list[str]]:
 
 def template_rows(counts: PrismaCounts, template: str) -> str:
     """The template CSV `template` with every `n` cell filled from `counts` (rows, order, quoting and line
-    endings as in the template). Raises `PrismaError` on a template of another layout."""
+    endings as in the template). Raises `PrismaError` on inconsistent counts or another template layout."""
+    check(counts)
     rows = _parse(template)
     values = cell_values(counts)
     keys = [row[0] for row in rows[1:]]

@@ -58,3 +58,47 @@ def new_review_counts(**changes: Any) -> PrismaCounts:
         version="0.1.0",
     )
     return replace(counts, **changes)
+
+
+def large_review_counts(**changes: Any) -> PrismaCounts:
+    """A large update with many databases and long names and reasons (boxes must wrap and grow)."""
+    counts = PrismaCounts(
+        databases=(
+            ("PubMed", 81200),
+            ("Embase", 64000),
+            ("Cochrane Central Register of Controlled Trials (CENTRAL)", 3120),
+            ("CINAHL Complete", 512),
+            ("APA PsycInfo", 400),
+            ("Web of Science Core Collection", 2200),
+            ("Scopus", 9000),
+            ("LILACS", 12),
+            ("Global Index Medicus", 7),
+        ),
+        registers=(("ClinicalTrials.gov", 370), ("WHO International Clinical Trials Registry Platform", 120)),
+        duplicates=30000,
+        excluded_automatic=100000,
+        excluded_other=512,
+        screened=30000,
+        awaiting=429,
+        screened_excluded=29000,
+        sought=1000,
+        not_retrieved=50,
+        assessed=900,
+        fulltext_awaiting=50,
+        excluded_reasons=(
+            ("Wrong population (adults with a diagnosis other than endometriosis)", 300),
+            ("Wrong intervention", 220),
+            ("Wrong comparator", 100),
+            ("Wrong outcome", 90),
+            ("Wrong study design (not randomised)", 80),
+            ("Conference abstract only", 50),
+            ("Duplicate publication", 10),
+        ),
+        new_studies=40,
+        new_reports=50,
+        previous_studies=30,
+        previous_reports=44,
+        as_of="2025-06-01T00:00:00+00:00",
+        version="0.1.0",
+    )
+    return replace(counts, **changes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,13 @@ from lreview import pipeline
 from lreview.cli import main
 from lreview.config import ReviewConfig
 from lreview.errors import InputError
+from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.store import Store
+from tests.support.eutils_server import EutilsServer
+from tests.support.pubmed_builder import make_articles
 from tests.support.review_builders import make_config, write
 from tests.support.screening_builders import current_workbooks, sheet_rows
+from tests.support.xlsx_builder import SHEET, workbook_parts, xlsx
 
 RIS = """TY  - JOUR
 TI  - Low-dose naltrexone for endometriosis pain: a pilot study
@@ -74,6 +80,60 @@ def test_import_folder_picks_up_new_files_and_reports_bad_ones(tmp_path: Path) -
     ]
     assert "broken.ris" in first.failed[0].message
     assert [f.status for f in second.files if Path(f.path).name == "one.ris"] == ["already imported"]
+
+
+def _corrupt_xlsx() -> bytes:
+    """A workbook whose sheet XML is cut inside row 3: it opens, and fails only as its rows are read."""
+    parts = workbook_parts()
+    sheet = parts[SHEET]
+    return xlsx({**parts, SHEET: sheet[: sheet.index(b'<row r="3">') + 20]})
+
+
+def test_refresh_with_a_corrupt_workbook_in_the_folder_imports_the_good_files_and_reports_it(
+    tmp_path: Path,
+) -> None:
+    articles = make_articles(5, start=date(2024, 1, 1), end=date(2024, 6, 1))
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    write(tmp_path / "drop" / "embase.ris", RIS)
+    (tmp_path / "drop" / "covidence.xlsx").write_bytes(_corrupt_xlsx())
+    (tmp_path / "drop" / "good.xlsx").write_bytes(xlsx())
+    with EutilsServer(articles) as server:
+        client = EutilsClient(EutilsSettings(base_url=server.url, requests_per_second=100))
+        summary = pipeline.refresh(config, today=date(2026, 1, 1), client=client)
+    assert sorted((Path(f.path).name, f.status, f.records) for f in summary.imports) == [
+        ("covidence.xlsx", "failed", 0),
+        ("embase.ris", "imported", 2),
+        ("good.xlsx", "imported", 3),
+    ]
+    (problem,) = summary.problems
+    assert re.match(r"^\S*covidence\.xlsx: covidence\.xlsx: sheet '\w+', row 3: unreadable", problem)
+    with Store.open(config.database_url) as store:
+        assert store.count_records("imp") == 5 + 2 + 3
+
+
+def test_cli_import_of_a_corrupt_workbook_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(
+        tmp_path / "review.toml",
+        f"""[review]
+id = "imp"
+title = "t"
+eligibility = "e"
+exclusion_reasons = ["wrong population"]
+reviewers = ["ann"]
+output_dir = "{tmp_path / "out"}"
+
+[[searches]]
+name = "s"
+query = "q"
+""",
+    )
+    bad = tmp_path / "BAD.xlsx"
+    bad.write_bytes(_corrupt_xlsx())
+    assert main(["import", str(bad), "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert re.match(r"^lreview: error: BAD\.xlsx: sheet '\w+', row 3: unreadable", err) and "\n" not in err
 
 
 HOSTILE_RIS = (

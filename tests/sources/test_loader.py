@@ -258,6 +258,30 @@ def test_format_headed_garbage_raises_only_input_error(prefix: str, body: str) -
         load_bytes((prefix + body).encode(), "x.txt")
 
 
+_VALID = {
+    "x.ris": RIS.encode(),
+    "savedrecs.txt": WOS.encode(),
+    "lib.xml": ENDNOTE.encode(),
+    "embase.cgi": OVID.encode(),
+    "pq.txt": PROQUEST.encode(),
+    "p.nbib": b"PMID- 1\nTI  - A title\n      continued\nAU  - Doe J\nDP  - 2020 Jan\n\nPMID- 2\nTI  - B\n",
+    "x.csv": b'title,authors,year,doi\n"A, quoted",Doe J; Roe R,2020,10.1/x\nB,,2021,\n',
+}
+
+
+@given(
+    name=st.sampled_from(sorted(_VALID)),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+)
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_byte_flips_in_a_valid_export_raise_only_input_error(name: str, flips: list[tuple[int, int]]) -> None:
+    data = bytearray(_VALID[name])
+    for position, value in flips:
+        data[position % len(data)] = value
+    with contextlib.suppress(InputError):
+        load_bytes(bytes(data), name)
+
+
 @given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\ufeff")))
 @settings(max_examples=200, deadline=None)
 def test_decode_round_trips_any_text_with_a_bom(text: str) -> None:

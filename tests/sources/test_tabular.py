@@ -1,13 +1,11 @@
-"""CSV/TSV/XLSX importer: column mapping, delimiters, ragged rows, XLSX cells."""
+"""CSV/TSV importer: column mapping, delimiters, ragged rows, cells."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from lreview.errors import InputError
-from lreview.sources.tabular import parse_csv, parse_xlsx
+from lreview.sources.tabular import parse_csv
 
 
 def test_csv_maps_common_scopus_style_columns() -> None:
@@ -66,29 +64,6 @@ def test_csv_without_any_identifying_column_is_an_error() -> None:
 def test_csv_with_header_only_is_an_error() -> None:
     with pytest.raises(InputError, match="no data rows"):
         parse_csv("title,year\n", "data.csv")
-
-
-def test_xlsx_first_sheet_rows_become_records(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(["Title", "Publication Year", "PubMed ID", "Notes"])
-    sheet.append(["First", 2019, 31234567, "kept"])
-    sheet.append([None, None, None, None])
-    sheet.append(["Second", 2020.0, None, None])
-    path = tmp_path / "refs.xlsx"
-    workbook.save(path)
-    records = parse_xlsx(path.read_bytes(), "refs.xlsx")
-    assert [(r.title, r.year, r.pmid) for r in records] == [
-        ("First", 2019, "31234567"),
-        ("Second", 2020, None),
-    ]
-    assert records[0].extra == (("Notes", "kept"),)
-
-
-def test_xlsx_broken_file_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="refs.xlsx: not a readable XLSX workbook"):
-        parse_xlsx(b"PK\x03\x04 not really a zip", "refs.xlsx")
 
 
 def test_wos_tab_delimited_uses_ut_as_id_and_keeps_keywords_plus_in_extra() -> None:

@@ -23,8 +23,9 @@ from lreview.sources.ovid import parse_ovid
 from lreview.sources.proquest import parse_proquest
 from lreview.sources.pubmed_xml import parse_pubmed_xml
 from lreview.sources.ris import parse_ris
-from lreview.sources.tabular import parse_csv, parse_xlsx
+from lreview.sources.tabular import parse_csv
 from lreview.sources.wos import parse_wos
+from lreview.sources.xlsx import parse_xlsx
 
 
 def load_file(path: Path, *, source: str | None = None) -> list[Record]:

@@ -1,4 +1,4 @@
-"""Spreadsheet-shaped exports (CSV/TSV from Scopus, WoS, PubMed, Rayyan, ASReview; XLSX) -> Records.
+"""Spreadsheet-shaped exports (CSV/TSV from Scopus, WoS, PubMed, Rayyan, ASReview; XLSX rows) -> Records.
 
 Common column names map case-insensitively onto Record fields (`COLUMNS`); every other non-empty
 cell is kept in `extra` under its header. All or nothing: a ragged or badly quoted row raises one
@@ -221,19 +221,3 @@ def parse_csv(text: str, name: str, *, source: str | None = None) -> list[Record
             yield number, cells
 
     return records_from_rows(numbered(), name, source)
-
-
-def parse_xlsx(data: bytes, name: str, *, source: str | None = None) -> list[Record]:
-    """Every data row of the first worksheet of an XLSX workbook, in sheet order."""
-    import openpyxl  # imported here: only XLSX imports need it
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and XML errors on broken files
-        raise InputError(f"{name}: not a readable XLSX workbook: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        return records_from_rows(rows, name, source)
-    finally:
-        workbook.close()

@@ -184,6 +184,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline import unlock
+
+    print(unlock(load_config(args.config)))
+    return 0
+
+
 class RedactSecrets(logging.Filter):
     """Scrub any log line: no api_key value, no NCBI_API_KEY value (`lreview.sources.http.scrub`)."""
 
@@ -293,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "ris"], default="csv")
     p.add_argument("--output", required=True, type=Path, metavar="FILE")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "unlock", help="release the review's refresh lock left by a process that cannot (another machine)"
+    )
+    _config_arg(p)
+    p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("status", help="counts in the review's store")
     _config_arg(p)

@@ -12,6 +12,7 @@ from types import ModuleType
 
 import pytest
 
+from lreview.pipeline.pubmed import UNFINISHED
 from lreview.store import Store
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import make_articles
@@ -79,11 +80,16 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     articles = make_articles(300, start=date(2023, 1, 1), end=date(2025, 6, 30))
     (tmp_path / "drop").mkdir()
     (tmp_path / "drop" / "embase.ris").write_text(ris_for(articles[:5]), encoding="utf-8")
+    store_url = f"sqlite:///{tmp_path / 'out' / 'lreview.sqlite'}"
+    with Store.open(store_url) as store:  # a run left `running` by a refresh that was killed
+        left = store.start_run("flow-review", "one", "naltrexone")
     with EutilsServer(articles) as server:
         monkeypatch.setenv("LREVIEW_EUTILS_URL", server.url)
         monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
         flow_module = load_flow_module()
         result = flow_module.refresh(str(config_path))
+    with Store.open(store_url) as store:
+        assert (store.run(left).status, store.run(left).errors) == ("failed", (UNFINISHED,))
     rows = {h["search"]: h for h in result["harvests"]}
     assert rows["one"]["count"] == 300
     assert rows["two"]["count"] == sum(a.entrez_date >= date(2024, 1, 1) for a in articles)

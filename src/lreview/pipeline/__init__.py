@@ -30,6 +30,7 @@ from lreview.pipeline.pubmed import (
     harvest_window,
     pubmed_client,
     refresh_lock,
+    unlock,
 )
 from lreview.pipeline.ranking import (
     RankStepSummary,
@@ -81,4 +82,5 @@ __all__ = [
     "screening_dir",
     "status",
     "table",
+    "unlock",
 ]

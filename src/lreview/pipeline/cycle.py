@@ -69,7 +69,6 @@ def refresh(
         find_search(config, name)
     client = client or pubmed_client(config)
     with client, open_store(config) as store, refresh_lock(config, store):
-        store.fail_unfinished_runs(config.review_id, "the process running it stopped before it finished")
         harvests = tuple(harvest(config, find_search(config, n), store, client, today) for n in names)
         imported = import_folders(config, store)
         returned = tuple(ingest_inbox(config))

@@ -56,11 +56,15 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches):
 
     @contextmanager
     def lock(
-        self, name: str, *, holder: str | None = None, stale_after: timedelta = timedelta(hours=1)
+        self, name: str, *, holder: str | None = None, stale_after: timedelta = timedelta(minutes=5)
     ) -> Iterator[None]:
         """Hold the named lock (e.g. `refresh:<review_id>`) for the block; StoreError if someone has it."""
         with locks.hold(self._engine, name, holder or locks.default_holder(), stale_after):
             yield
+
+    def unlock(self, name: str) -> locks.LockInfo | None:
+        """Drop the named lock unless a live process of this host holds it; what was released, if any."""
+        return locks.force_release(self._engine, name)
 
     # ---- records ----------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import Decision, Store
 from lreview.store.base import switch_to_wal
-from lreview.store.migrations import CURRENT_VERSION
+from lreview.store.migrations import CURRENT_VERSION, UPGRADES
 from lreview.store.upsert import content_hash
 
 
@@ -221,17 +221,21 @@ def test_switching_a_locked_new_sqlite_file_to_wal_waits_for_the_lock(tmp_path: 
     holder.close()
 
 
-def test_version_2_store_gains_the_screening_columns_keeping_its_rows(store_url: str) -> None:
-    from lreview.store.schema import SCREENING_COLUMNS
+def _upgrade_to(url: str, version: int) -> None:
+    """Take a version-1 store to `version` with the upgrade steps of that time (as lreview then did)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for step in range(1, version):
+            UPGRADES[step](conn)
+        conn.exec_driver_sql(f"UPDATE schema_version SET version = {version}")
+    engine.dispose()
 
-    with Store.open(store_url) as store:  # a current store, taken back to version 2 below
-        store.store_records("ldn", "PubMed", [pubmed_record(31)])
+
+def test_version_2_store_gains_the_screening_columns_keeping_its_rows(store_url: str) -> None:
+    _build_version_1_store(store_url, pubmed_record(31))
+    _upgrade_to(store_url, 2)
     engine = sa.create_engine(store_url)
     with engine.begin() as conn:
-        for table, names in SCREENING_COLUMNS.items():
-            for name in names:
-                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {name}")
-        conn.exec_driver_sql("UPDATE schema_version SET version = 2")
         ts = "2024-01-01 00:00:00"
         conn.exec_driver_sql(
             "INSERT INTO decisions (review_id, record_id, stage, decision, reviewer, reason, created_at)"
@@ -244,7 +248,7 @@ def test_version_2_store_gains_the_screening_columns_keeping_its_rows(store_url:
     engine.dispose()
     with Store.open(store_url) as store:
         assert store.schema_version() == CURRENT_VERSION
-        [old] = store.decisions("ldn")
+        old = store.decisions("ldn")[-1]
         assert (old.decision, old.role, old.notes) == ("auto_exclude", "reviewer", "")  # never rewritten
         [batch] = store.batches("ldn")
         assert (batch.reviewer, batch.stage, batch.kind, batch.round, batch.record_ids) == (
@@ -258,3 +262,90 @@ def test_version_2_store_gains_the_screening_columns_keeping_its_rows(store_url:
             "ldn", [Decision(1, "title_abstract", "include", "cat", role="arbiter", notes="n")]
         )
         assert [(d.role, d.notes) for d in store.decisions("ldn")][-1] == ("arbiter", "n")
+
+
+def _rows(conn: sa.Connection) -> dict[str, list[dict[str, object]]]:
+    """Every row of every table, in key order."""
+    tables = sa.MetaData()
+    tables.reflect(conn)
+    return {
+        name: [row._asdict() for row in conn.execute(sa.select(table).order_by(*table.c))]
+        for name, table in tables.tables.items()
+    }
+
+
+def test_version_3_store_keeps_every_row_and_its_pair_verdicts_become_a_log(store_url: str) -> None:
+    _build_version_1_store(store_url, pubmed_record(31))
+    _upgrade_to(store_url, 3)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        for n, pmid in enumerate((32, 33, 34), start=2):
+            record = pubmed_record(pmid)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO raw_records (review_id, source, source_id, run_id, content_hash, data,"
+                    " fetched_at) VALUES ('ldn', 'PubMed', :sid, 1, :hash, :data, '2025-01-03')"
+                ),
+                {"sid": str(pmid), "hash": content_hash(record), "data": json.dumps(record.to_dict())},
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO records (review_id, source, source_id, title, current_raw_id, first_seen_at,"
+                f" updated_at) VALUES ('ldn', 'PubMed', '{pmid}', 't', {n}, '2025-01-03', '2025-01-03')"
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO dedup_runs (review_id, params, tool_version, created_at)"
+            " VALUES ('ldn', '{}', '0.0.2', '2025-01-04')"
+        )
+        conn.exec_driver_sql("INSERT INTO cluster_members VALUES (1, 1, 1, true), (1, 2, 1, false)")
+        conn.exec_driver_sql(
+            "INSERT INTO duplicate_pairs (review_id, record_a, record_b, score, status, decided_by,"
+            " decided_at) VALUES ('ldn', 1, 2, 0.9, 'confirmed', 'alice', '2025-01-06'),"
+            " ('ldn', 1, 3, 0.8, 'rejected', 'bob', '2025-01-05'), ('ldn', 2, 3, 0.7, 'pending', NULL, NULL),"
+            " ('ldn', 3, 4, 0.6, 'pending', 'carol', '2025-01-07')"  # decided, then put back
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO model_runs (review_id, model, model_version, params, seed, n_train, n_included,"
+            " created_at) VALUES ('ldn', 'nb', '0.0.2', '{}', 1, 1, 1, '2025-01-08')"
+        )
+        conn.exec_driver_sql("INSERT INTO rankings VALUES (1, 2, 0.5, 1), (1, 3, 0.25, 2)")
+        conn.exec_driver_sql(
+            "INSERT INTO batches (review_id, reviewer, stage, created_at) VALUES"
+            " ('ldn', 'ann', 'title_abstract', '2025-01-09')"
+        )
+        conn.exec_driver_sql("INSERT INTO batch_items VALUES (1, 2, 0), (1, 3, 1)")
+        conn.exec_driver_sql("INSERT INTO missing_records VALUES (1, 'PubMed', '99', 'ldn')")
+        before = _rows(conn)
+    Store.open(store_url).close()  # the upgrade
+    with engine.connect() as conn:
+        after = _rows(conn)
+    engine.dispose()
+
+    assert after.pop("schema_version")[0]["version"] == CURRENT_VERSION == 4
+    moved = {"status", "decided_by", "decided_at"}
+    before["duplicate_pairs"] = [
+        {k: v for k, v in r.items() if k not in moved} for r in before["duplicate_pairs"]
+    ]
+    verdicts = after.pop("duplicate_verdicts")
+    assert {name: rows for name, rows in after.items()} == {
+        name: rows for name, rows in before.items() if name != "schema_version"
+    }
+    assert [(v["pair_id"], v["verdict"], v["decided_by"]) for v in verdicts] == [
+        (2, "rejected", "bob"),
+        (1, "confirmed", "alice"),
+        (4, "pending", "carol"),
+    ]
+    with Store.open(store_url) as store:
+        pairs = {(p.record_a, p.record_b): (p.status, p.decided_by) for p in store.duplicate_pairs("ldn")}
+        assert pairs == {
+            (1, 2): ("confirmed", "alice"),
+            (1, 3): ("rejected", "bob"),
+            (2, 3): ("pending", None),
+            (3, 4): ("pending", "carol"),
+        }
+        store.decide_duplicate_pair("ldn", 1, 2, "rejected", "bob")  # a changed mind is appended
+        assert [(p.record_a, p.decided_by) for p in store.duplicate_pairs("ldn", "rejected")] == [
+            (1, "bob"),
+            (1, "bob"),
+        ]
+        assert len(store.duplicate_verdicts("ldn")) == 4
+        assert [s.id for s in store.iter_records("ldn", upto_raw=2)] == [1, 2]

@@ -9,6 +9,7 @@ that decision and is never sent to reviewers again.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from lreview.dedup import DedupOptions, dedupe, pair_key
 from lreview.errors import InputError
 from lreview.pipeline.common import open_store, table
 from lreview.pipeline.tables import cell, write_csv
-from lreview.store import Store, StoredRecord
+from lreview.store import DuplicateVerdict, Store, StoredRecord
 
 
 @dataclass(frozen=True)
@@ -124,15 +125,18 @@ def export_possible_duplicates(config: ReviewConfig, output: Path) -> int:
 
 
 def decide_possible_duplicates(config: ReviewConfig, path: Path) -> tuple[int, DedupStepSummary]:
-    """Apply a filled-in pairs CSV (all rows checked first), then deduplicate again with the verdicts."""
+    """Log the verdicts of a filled-in pairs CSV (all rows checked first; rows logged before from the
+    same file are skipped), then deduplicate again with the verdicts."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
+    digest = hashlib.sha256(data).hexdigest()
     rows = list(csv.DictReader(io.StringIO(text)))
     with open_store(config) as store:
         known = {(p.record_a, p.record_b) for p in store.duplicate_pairs(config.review_id)}
-        verdicts: list[tuple[int, int, str, str]] = []
+        verdicts: list[DuplicateVerdict] = []
         for line, row in enumerate(rows, start=2):
             verdict = cell(row.get("verdict")).casefold()
             if not verdict:
@@ -152,8 +156,7 @@ def decide_possible_duplicates(config: ReviewConfig, path: Path) -> tuple[int, D
                 raise InputError(
                     f"{where}: pair {a}-{b} is not a possible duplicate of review {config.review_id}"
                 )
-            verdicts.append((a, b, status, who))
-        for a, b, status, who in verdicts:
-            store.decide_duplicate_pair(config.review_id, a, b, status, who)
+            verdicts.append(DuplicateVerdict(a, b, status, who, str(path), digest, str(line)))
+        appended = store.append_duplicate_verdicts(config.review_id, verdicts)
         summary = deduplicate_store(config, store)
-    return len(verdicts), summary
+    return appended, summary

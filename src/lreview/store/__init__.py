@@ -4,6 +4,7 @@ from lreview.decisions import DECISION_VALUES, STAGES, Decision
 from lreview.store.batches import BatchInfo
 from lreview.store.models import (
     DuplicatePair,
+    DuplicateVerdict,
     FileImport,
     ModelRunInfo,
     RankedRecord,
@@ -21,6 +22,7 @@ __all__ = [
     "STAGES",
     "Decision",
     "DuplicatePair",
+    "DuplicateVerdict",
     "FileImport",
     "ModelRunInfo",
     "RankedRecord",

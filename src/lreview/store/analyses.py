@@ -1,22 +1,19 @@
-"""What later steps store about records: dedup clusters and possible-duplicate pairs, model runs
-and rankings, screening batches. Records are referred to by their store id (`StoredRecord.id`).
+"""What later steps store about records: dedup clusters, model runs and rankings, screening batches
+(possible-duplicate pairs and their verdicts are in `duplicates.py`). Records are referred to by their
+store id (`StoredRecord.id`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from lreview import __version__
-from lreview.errors import StoreError
 from lreview.store.base import StoreBase
 from lreview.store.models import (
-    PAIR_STATUSES,
-    DuplicatePair,
     ModelRunInfo,
     RankedRecord,
     Ranking,
@@ -28,7 +25,6 @@ from lreview.store.schema import (
     cluster_members,
     decisions,
     dedup_runs,
-    duplicate_pairs,
     model_runs,
     rankings,
     raw_records,
@@ -83,60 +79,6 @@ class Analyses(StoreBase):
             for cluster_id, record_id in conn.execute(query):
                 clusters.setdefault(cluster_id, []).append(record_id)
         return list(clusters.values())
-
-    def add_duplicate_pairs(self, review_id: str, pairs: Iterable[tuple[int, int, float]]) -> int:
-        """Queue possible duplicates (a, b, score) as pending; pairs already known keep their status."""
-        wanted = {(min(a, b), max(a, b)): score for a, b, score in pairs}
-        with self._write(f"queueing possible duplicates of review {review_id}") as conn:
-            known = {
-                (a, b)
-                for a, b in conn.execute(
-                    sa.select(duplicate_pairs.c.record_a, duplicate_pairs.c.record_b).where(
-                        duplicate_pairs.c.review_id == review_id
-                    )
-                )
-            }
-            rows = [
-                {"review_id": review_id, "record_a": a, "record_b": b, "score": s, "status": "pending"}
-                for (a, b), s in wanted.items()
-                if (a, b) not in known
-            ]
-            if rows:
-                conn.execute(sa.insert(duplicate_pairs), rows)
-        return len(rows)
-
-    def decide_duplicate_pair(
-        self, review_id: str, record_a: int, record_b: int, status: str, decided_by: str
-    ) -> None:
-        """Record a human's verdict on a possible duplicate (confirmed/rejected, or back to pending)."""
-        if status not in PAIR_STATUSES:
-            raise StoreError(f"pair {record_a}-{record_b}: status {status!r} is not one of {PAIR_STATUSES}")
-        a, b = min(record_a, record_b), max(record_a, record_b)
-        with self._write(f"deciding pair {a}-{b}") as conn:
-            result = conn.execute(
-                sa.update(duplicate_pairs)
-                .where(
-                    duplicate_pairs.c.review_id == review_id,
-                    duplicate_pairs.c.record_a == a,
-                    duplicate_pairs.c.record_b == b,
-                )
-                .values(status=status, decided_by=decided_by, decided_at=datetime.now(UTC))
-            )
-            if result.rowcount != 1:
-                raise StoreError(f"review {review_id}: no possible-duplicate pair {a}-{b}")
-
-    def duplicate_pairs(self, review_id: str, status: str | None = None) -> list[DuplicatePair]:
-        """Possible duplicates of the review (optionally with one status), highest score first."""
-        cols = [duplicate_pairs.c[f.name] for f in fields(DuplicatePair)]
-        query = (
-            sa.select(*cols)
-            .where(duplicate_pairs.c.review_id == review_id)
-            .order_by(duplicate_pairs.c.score.desc(), duplicate_pairs.c.id)
-        )
-        if status is not None:
-            query = query.where(duplicate_pairs.c.status == status)
-        with self._read("reading possible duplicates") as conn:
-            return [DuplicatePair(**row._asdict()) for row in conn.execute(query)]
 
     # ---- ranking ----------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ ordered list of small functions; `UPGRADES[n]` turns a version-n store into a ve
 so a failed upgrade leaves the store as it was.
 
 An upgrade step may reuse a table object from `schema.py` only while that table is unchanged since
-the step's version; once a later version alters such a table, freeze the step's DDL as text.
+the step's version; once a later version alters such a table, freeze the step's DDL as text. Steps
+1 -> 2 and 3 -> 4 are frozen (`frozen_ddl.py`): version 4 altered `duplicate_pairs`.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lreview.errors import StoreError
-from lreview.store import schema
+from lreview.store import frozen_ddl, schema
 
 
 def _v1_to_v2(conn: Connection) -> None:
     """Add missing-record tracking, dedup clusters and pairs, model runs and rankings, batches."""
-    column = sa.schema.CreateColumn(schema.MISSING_FLAG).compile(dialect=conn.dialect)
-    conn.exec_driver_sql(f"ALTER TABLE records ADD COLUMN {column}")
-    schema.metadata.create_all(conn, tables=list(schema.VERSION_2_TABLES))
+    for statement in frozen_ddl.spelled(frozen_ddl.VERSION_2, conn.dialect.name):
+        conn.exec_driver_sql(statement)
 
 
 def _add_screening_columns(conn: Connection) -> None:
@@ -44,9 +44,25 @@ def _add_screening_columns(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Move possible-duplicate verdicts from their pairs (updated in place) into the append-only
+    `duplicate_verdicts` log, one entry per decided pair; add the indexes a re-rank's queries use."""
+    for statement in frozen_ddl.spelled(frozen_ddl.VERSION_4, conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    # a pair put back to pending by a human carries decided_by: that, too, was a verdict
+    conn.exec_driver_sql(
+        "INSERT INTO duplicate_verdicts (review_id, pair_id, verdict, decided_by, decided_at)"
+        " SELECT review_id, id, status, decided_by, decided_at FROM duplicate_pairs"
+        " WHERE decided_by IS NOT NULL AND decided_at IS NOT NULL ORDER BY decided_at, id"
+    )
+    for statement in frozen_ddl.VERSION_4_DROPS:
+        conn.exec_driver_sql(statement)
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _add_screening_columns,
+    3: _v3_to_v4,
 }
 CURRENT_VERSION = max(UPGRADES) + 1
 

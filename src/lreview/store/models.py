@@ -126,3 +126,20 @@ class DuplicatePair:
     status: str  # one of PAIR_STATUSES
     decided_by: str | None
     decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateVerdict:
+    """One logged human verdict on a possible duplicate (the pair record_a < record_b, in any order
+    when appending); the latest verdict on a pair is its status. `source_hash` + `row_key` make
+    re-reading the same pairs file a no-op; `id` and `decided_at` are filled in by the store."""
+
+    record_a: int
+    record_b: int
+    verdict: str  # one of PAIR_STATUSES ("pending": back in the queue)
+    decided_by: str
+    source_file: str | None = None
+    source_hash: str | None = None
+    row_key: str | None = None
+    decided_at: datetime | None = None
+    id: int | None = None

@@ -206,9 +206,7 @@ duplicate_pairs = sa.Table(
     sa.Column("record_a", sa.Integer, sa.ForeignKey("records.id"), nullable=False),
     sa.Column("record_b", sa.Integer, sa.ForeignKey("records.id"), nullable=False),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),  # pending / confirmed / rejected
-    sa.Column("decided_by", sa.String(200)),
-    sa.Column("decided_at", UtcDateTime),
+    # versions 2-3 also had status, decided_by, decided_at, updated in place: now `duplicate_verdicts`
     sa.UniqueConstraint("review_id", "record_a", "record_b", name="uq_duplicate_pairs"),
 )
 
@@ -275,3 +273,35 @@ VERSION_2_TABLES = (
     batches,
     batch_items,
 )
+
+# ---- version 4: duplicate verdicts as a log; indexes for the queries of a re-rank ----------------------
+
+duplicate_verdicts = sa.Table(
+    "duplicate_verdicts",
+    metadata,
+    _id(),
+    sa.Column("review_id", sa.String(100), nullable=False),
+    sa.Column("pair_id", sa.Integer, sa.ForeignKey("duplicate_pairs.id"), nullable=False),
+    sa.Column("verdict", sa.String(20), nullable=False),  # confirmed / rejected / pending (undecided)
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    sa.Column("source_file", sa.Text),
+    sa.Column("source_hash", sa.String(64)),  # sha256 of the pairs file the verdict came from
+    sa.Column("row_key", sa.String(200)),
+    # as for decisions: a verdict from a file row is logged once; NULLs (no file) are never merged
+    sa.UniqueConstraint("review_id", "source_hash", "row_key", name="uq_duplicate_verdicts_file_row"),
+)
+sa.Index("ix_duplicate_verdicts_pair_id_id", duplicate_verdicts.c.pair_id, duplicate_verdicts.c.id)
+
+# `iter_records(upto_raw=)`: a record's newest version up to a mark, one index seek per record
+sa.Index(
+    "ix_raw_records_version",
+    raw_records.c.review_id,
+    raw_records.c.source,
+    raw_records.c.source_id,
+    raw_records.c.id,
+)
+# a review's records, raw versions and decisions in id order, and their newest ids (`input_marks`)
+sa.Index("ix_raw_records_review_id_id", raw_records.c.review_id, raw_records.c.id)
+sa.Index("ix_records_review_id_id", records.c.review_id, records.c.id)
+sa.Index("ix_decisions_review_id_id", decisions.c.review_id, decisions.c.id)

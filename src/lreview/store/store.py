@@ -1,8 +1,9 @@
 """`Store`: the record store of one or many reviews (SQLite file by default, PostgreSQL for teams).
 
 Raw and canonical records, imported files and locks are here; search runs are in `search_runs.py`,
-the decision log in `decision_log.py`, dedup/ranking/batch tables in `analyses.py`. Every write
-method is one transaction: all or nothing. Nothing here loads a whole table: `iter_records` pages through it.
+the decision log in `decision_log.py`, dedup/ranking/batch tables in `analyses.py`, possible
+duplicates and their verdicts in `duplicates.py`. Every write method is one transaction: all or
+nothing. Nothing here loads a whole table: `iter_records` pages through it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lreview.store.analyses import Analyses
 from lreview.store.base import create_engine, one_line, safe_url
 from lreview.store.batches import Batches
 from lreview.store.decision_log import DecisionLog
+from lreview.store.duplicates import DuplicateQueue
 from lreview.store.models import FileImport, StoredRecord, UpsertCounts
 from lreview.store.schema import import_files, missing_records, raw_records, records
 from lreview.store.search_runs import SearchRuns
@@ -28,7 +30,7 @@ from lreview.store.upsert import chunks, upsert_records
 _PG_PREPARE_LOCK = 7_305_100_001  # pg_advisory_xact_lock key: one process creates/upgrades at a time
 
 
-class Store(SearchRuns, DecisionLog, Analyses, Batches):
+class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue):
     """The record store. Open with `Store.open(url)`; use as a context manager to close it."""
 
     @classmethod

@@ -181,6 +181,7 @@ def _use_every_method(store: Calls, url: str) -> None:
     )  # fmt: skip
     with store.lock("refresh:ldn"):
         pass
+    store.unlock("refresh:ldn")
     for read in (
         lambda: store.count_records("ldn"), lambda: store.count_by_source("ldn"),
         lambda: store.get_records("ldn", ids), lambda: store.raw_versions("ldn", "PubMed", "1"),

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from metrics import Metrics, evaluate  # noqa: E402
+from sets import read_assignment, read_records  # noqa: E402
 
 from lreview.dedup import DedupOptions, dedupe  # noqa: E402
 from lreview.dedup.compare import compare  # noqa: E402
-from lreview.dedup.io import read_assignment, read_records_csv  # noqa: E402
 from lreview.dedup.keys import keys_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def explain_misses(ids, records, gold, predicted, related):  # type: ignore[no-u
 
 
 def run_ours(folder: Path, errors: int, related: str = "related", why: bool = False) -> tuple[Metrics, float]:
-    ids, records = read_records_csv(folder / "records.csv")
+    ids, records = read_records(folder)
     start = time.perf_counter()
     result = dedupe(records, DedupOptions(related=related))  # type: ignore[arg-type]
     seconds = time.perf_counter() - start

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from metrics import evaluate  # noqa: E402
 from run import DATA  # noqa: E402
+from sets import read_assignment, read_records  # noqa: E402
 
 from lreview.dedup import dedupe, normalize  # noqa: E402
-from lreview.dedup.io import read_assignment, read_records_csv  # noqa: E402
 from lreview.records import Record  # noqa: E402
 
 COPIES = (1, 2, 3, 4)
@@ -43,7 +43,7 @@ def representatives() -> list[Record]:
     """One record per gold publication (the most complete), over all benchmark sets."""
     chosen: list[Record] = []
     for folder in sorted(p for p in DATA.iterdir() if p.is_dir()):
-        ids, records = read_records_csv(folder / "records.csv")
+        ids, records = read_records(folder)
         gold = read_assignment(folder / "gold.csv")
         best: dict[str, Record] = {}
         for record_id, record in zip(ids, records, strict=True):

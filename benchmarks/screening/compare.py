@@ -28,14 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
 from benchmarks.screening.priors import choose_priors  # noqa: E402
+from lreview.pipeline.simulation import read_dataset, simulate_file  # noqa: E402
+from lreview.pipeline.tables import cell  # noqa: E402
 from lreview.rank import metrics  # noqa: E402
-from lreview.rank.simulate import read_dataset, simulate_file  # noqa: E402
 from lreview.rank.stopping import first_stop  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "screening" / "normalized"
@@ -81,8 +83,8 @@ def order_labels(dataset: Path, order_csv: Path) -> np.ndarray:
     """0/1 labels in the order ORDER.csv lists record_ids (each record exactly once)."""
     data = read_dataset(dataset)
     label_of = dict(zip(data.ids, data.labels.tolist(), strict=True))
-    with order_csv.open(newline="", encoding="utf-8") as handle:
-        ids = [row["record_id"].strip() for row in csv.DictReader(handle)]
+    frame = pd.read_csv(order_csv, dtype=str, keep_default_na=False, encoding="utf-8")
+    ids = [cell(value) for value in frame["record_id"]]
     if sorted(ids) != sorted(data.ids):
         raise SystemExit(f"{order_csv}: does not list every record of {dataset} exactly once")
     return np.array([label_of[i] for i in ids], dtype=np.int64)

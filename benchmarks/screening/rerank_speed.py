@@ -6,8 +6,8 @@ Records are built at run time by sampling (with replacement) real titles, abstra
 from the shared screening datasets; the labelled ones are a random 1,000 with their real labels. It
 times, through the production code path (`ActiveLearner`, as `rank_records` uses it):
 - features: fitting the TF-IDF vectoriser over all records (once per review, not per re-rank), and
-  reading them back from the review's feature cache (`lreview.rank.cache`, what a re-rank after an
-  ingest does);
+  reading them back from the review's feature cache (`lreview.pipeline.feature_cache`, what a re-rank
+  after an ingest does);
 - retrain + re-rank: refitting the classifier on the labels and ordering every unlabelled record.
 Target: retrain + re-rank <= 5 s.
 """
@@ -25,9 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 
+from lreview.pipeline.feature_cache import cached_features  # noqa: E402
+from lreview.pipeline.simulation import read_dataset  # noqa: E402
 from lreview.rank.active import ActiveLearner, build_features, get_model  # noqa: E402
-from lreview.rank.cache import cached_features  # noqa: E402
-from lreview.rank.simulate import read_dataset  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "screening" / "normalized"
 

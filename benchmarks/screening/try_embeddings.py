@@ -36,11 +36,12 @@ import scipy.sparse as sp  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from benchmarks.screening.priors import choose_priors  # noqa: E402
+from lreview.pipeline.simulation import read_dataset  # noqa: E402
 from lreview.rank.active import ActiveLearner, build_features, get_model  # noqa: E402
 from lreview.rank.balance import get_balancer  # noqa: E402
 from lreview.rank.features import record_text  # noqa: E402
 from lreview.rank.models import zscore  # noqa: E402
-from lreview.rank.simulate import Dataset, read_dataset  # noqa: E402
+from lreview.rank.simulate import Dataset  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "screening" / "normalized"
 RESULTS = REPO / "benchmarks" / "results"

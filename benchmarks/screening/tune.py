@@ -27,9 +27,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from benchmarks.screening.priors import choose_priors  # noqa: E402
+from lreview.pipeline.simulation import read_dataset  # noqa: E402
 from lreview.rank import metrics  # noqa: E402
 from lreview.rank.active import LREVIEW, MODELS, ActiveLearner, ModelConfig, build_features, get_model  # noqa: E402
-from lreview.rank.simulate import read_dataset, simulate  # noqa: E402
+from lreview.rank.simulate import simulate  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "screening" / "normalized"
 CACHE = REPO / "benchmarks" / "results" / "tune_cache.json"

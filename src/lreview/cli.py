@@ -75,7 +75,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
-    from lreview.dedup import DedupOptions, dedupe_files
+    from lreview.dedup import DedupOptions
+    from lreview.pipeline.dedupe_files import dedupe_files
 
     s = dedupe_files(args.inputs, args.output, DedupOptions(related=args.related))
     print(
@@ -86,7 +87,7 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from lreview.rank.simulate import simulate_file
+    from lreview.pipeline.simulation import simulate_file
 
     summary = simulate_file(
         args.dataset,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lreview.dedup import DedupOptions, dedupe, dedupe_incremental, pair_key
-from lreview.dedup.io import read_records_csv
+from lreview.sources.loader import load_file
 
 from .builders import article, embase_copy, other_article
 
@@ -58,7 +58,7 @@ def test_incremental_on_a_real_set_partitions_like_one_batch(shared_data: Path) 
     folder = shared_data / "dedup" / "normalized" / "diabetes"
     if not folder.is_dir():
         pytest.skip(f"{folder} not found")
-    _, records = read_records_csv(folder / "records.csv")
+    records = load_file(folder / "records.csv")
     cut = len(records) * 4 // 5
     stored = dedupe(records[:cut])
     added = dedupe_incremental(records[:cut], stored.cluster_of, records[cut:])

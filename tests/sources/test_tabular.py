@@ -89,3 +89,22 @@ def test_wos_tab_delimited_uses_ut_as_id_and_keeps_keywords_plus_in_extra() -> N
 def test_csv_repeated_authors_are_kept() -> None:
     (record,) = parse_csv('title,authors\nT,"Singh, M; Das, A; Singh, M"\n', "t.csv")
     assert record.authors == ("Singh, M", "Das, A", "Singh, M")
+
+
+def test_authors_run_together_by_an_export_are_split_but_one_authors_initials_are_not() -> None:
+    text = (
+        "record_id,title,authors\n"
+        "1,T,Schisano B.Tripathi G.Harte A. L.McTernan P. G.\n"
+        '2,T,"Smith J.A."\n'
+        "3,T,World Health Organization\n"
+    )
+    records = parse_csv(text, "asysd.csv")
+    assert records[0].authors == ("Schisano B.", "Tripathi G.", "Harte A. L.", "McTernan P. G.")
+    assert records[1].authors == ("Smith J.A.",)
+    assert records[2].authors == ("World Health Organization",)
+
+
+def test_mesh_column_fills_mesh_headings() -> None:
+    (record,) = parse_csv("record_id,title,mesh\n1,T,Humans; Naltrexone/therapeutic use\n", "m.csv")
+    assert record.mesh == ("Humans", "Naltrexone/therapeutic use")
+    assert record.extra == ()

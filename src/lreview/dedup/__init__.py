@@ -1,11 +1,10 @@
 """Deduplication: normalise, block, compare, cluster (with never-merge guards), merge, possible pairs.
 
-Pure library over `Record`s, no database access. Entry points: `dedupe`, `dedupe_incremental`,
-`dedupe_files` (the `lreview dedupe` command).
+Pure library over `Record`s: no database and no files (`lreview dedupe` reads and writes those in
+`lreview.pipeline.dedupe_files`). Entry points: `dedupe`, `dedupe_incremental`.
 """
 
 from lreview.dedup.dedupe import dedupe, dedupe_incremental
-from lreview.dedup.files import DedupSummary, dedupe_files
 from lreview.dedup.result import (
     Cluster,
     DedupOptions,
@@ -21,12 +20,10 @@ __all__ = [
     "Cluster",
     "DedupOptions",
     "DedupResult",
-    "DedupSummary",
     "IncrementalResult",
     "PossiblePair",
     "RelatedPair",
     "dedupe",
-    "dedupe_files",
     "dedupe_incremental",
     "pair_key",
     "record_key",

@@ -22,6 +22,7 @@ from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, STA
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
+from lreview.pipeline.feature_cache import cached_features
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states
 from lreview.rank.active import (
     DEFAULT_MODEL,
@@ -31,7 +32,6 @@ from lreview.rank.active import (
     get_model,
     rank_records,
 )
-from lreview.rank.cache import cached_features
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
 from lreview.screening.states import ReviewStates, StageState, derive_states, final_labels, training_labels
@@ -147,7 +147,7 @@ def query_text(config: ReviewConfig) -> str:
 
 
 def feature_cache_path(config: ReviewConfig) -> Path:
-    """Where the review's feature matrices are kept between re-ranks (see `lreview.rank.cache`)."""
+    """Where the review's feature matrices are kept between re-ranks (`lreview.pipeline.feature_cache`)."""
     return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}.npz"
 
 

@@ -1,11 +1,12 @@
 """Ranking: features, classifiers, active learning, stopping rule and simulation (no database)."""
 
 from lreview.rank.active import ActiveLearner, ModelConfig, Ranking, get_model, rank_records
-from lreview.rank.simulate import SimulationSummary, simulate_file
+from lreview.rank.simulate import Dataset, SimulationSummary, simulate
 from lreview.rank.stopping import HypergeometricStopper, StopEstimate
 
 __all__ = [
     "ActiveLearner",
+    "Dataset",
     "HypergeometricStopper",
     "ModelConfig",
     "Ranking",
@@ -13,5 +14,5 @@ __all__ = [
     "StopEstimate",
     "get_model",
     "rank_records",
-    "simulate_file",
+    "simulate",
 ]

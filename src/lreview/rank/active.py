@@ -209,8 +209,8 @@ def rank_records(
     """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes.
 
     `build` makes the feature views once the classifier can train (never for the cold start); pass a
-    caching builder (`lreview.rank.cache`) to skip refitting the vectoriser, which depends on the
-    records only, not on the labels.
+    caching builder (`lreview.pipeline.feature_cache`) to skip refitting the vectoriser, which depends
+    on the records only, not on the labels.
     """
     config = get_model(model)
     all_labels = dict(labels)

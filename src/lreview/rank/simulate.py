@@ -1,22 +1,16 @@
-"""Simulated screening on a fully labelled dataset: the benchmark contract of `lreview simulate`.
+"""Simulated screening of a fully labelled dataset: the core of `lreview simulate` and the benchmarks.
 
 The simulated reviewer labels the prior records first (included, then excluded, in the order given), then
 always the record the system shows next, until every record is labelled. The system is the production
 `ActiveLearner` (same code path as `rank_records`); the stopping rule is evaluated after every label.
-
-Input CSV: columns record_id,title,abstract,label_included (0/1), optionally authors,keywords,mesh,year,
-journal,pmid (multi-valued fields separated by ";"). Output CSV: record_id,label_included,stop_recommended
-in screening order, priors first; stop_recommended is 1 from the first row where the rule fired.
-Not for: production screening state (the store holds that).
+Takes and returns plain values: reading the dataset and writing the order are the edge's job
+(`lreview.pipeline.simulation`). Not for: production screening state (the store holds that).
 """
 
 from __future__ import annotations
 
-import csv
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -26,80 +20,16 @@ from lreview.rank.active import DEFAULT_MODEL, ActiveLearner, build_features, ge
 from lreview.rank.stopping import HypergeometricStopper, first_stop
 from lreview.records import Record
 
-REQUIRED_COLUMNS = ("record_id", "title", "abstract", "label_included")
-
 
 @dataclass(frozen=True)
 class Dataset:
-    """A labelled screening dataset: records with their ids and 0/1 labels, in file order."""
+    """A labelled screening dataset: records with their ids and 0/1 labels, in file order; `name` (the
+    file's) is used in messages."""
 
-    path: Path
+    name: str
     ids: tuple[str, ...]
     records: tuple[Record, ...]
     labels: np.ndarray
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(";") if part.strip())
-
-
-def _year(value: str | None) -> int | None:
-    text = (value or "").strip()
-    try:
-        return int(float(text)) if text else None
-    except ValueError:
-        return None
-
-
-def read_dataset(path: Path) -> Dataset:
-    """Read a labelled screening CSV; InputError naming file, row and column on bad input."""
-    ids: list[str] = []
-    records: list[Record] = []
-    labels: list[int] = []
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-            seen: set[str] = set()
-            for row_number, row in enumerate(reader, start=1):
-                record_id = (row["record_id"] or "").strip()
-                if not record_id:
-                    raise InputError(f"{path}: row {row_number}: column record_id: empty")
-                if record_id in seen:
-                    raise InputError(
-                        f"{path}: row {row_number}: column record_id: duplicate id {record_id!r}"
-                    )
-                seen.add(record_id)
-                label = (row["label_included"] or "").strip()
-                if label not in ("0", "1"):
-                    raise InputError(
-                        f"{path}: row {row_number}: column label_included: {label!r} is not 0 or 1"
-                    )
-                ids.append(record_id)
-                labels.append(int(label))
-                records.append(
-                    Record(
-                        source="csv",
-                        source_id=record_id,
-                        title=row.get("title") or "",
-                        abstract=row.get("abstract") or "",
-                        authors=_split(row.get("authors")),
-                        keywords=_split(row.get("keywords")),
-                        mesh=_split(row.get("mesh")),
-                        year=_year(row.get("year")),
-                        journal=row.get("journal") or "",
-                        pmid=(row.get("pmid") or "").strip() or None,
-                    )
-                )
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: not a readable UTF-8 CSV: {exc}") from exc
-    if not ids:
-        raise InputError(f"{path}: no records")
-    return Dataset(path, tuple(ids), tuple(records), np.asarray(labels, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -205,45 +135,17 @@ def summarize(
     )
 
 
-def _indices(dataset: Dataset, ids: Sequence[str], expected: int, role: str) -> list[int]:
+def prior_indices(dataset: Dataset, ids: Sequence[str], expected: int, role: str) -> list[int]:
+    """Positions of the prior record ids; InputError if one is unknown or has the other label."""
     position = {record_id: i for i, record_id in enumerate(dataset.ids)}
     indices: list[int] = []
     for record_id in ids:
         if record_id not in position:
-            raise InputError(f"{dataset.path}: prior {role} id {record_id!r} is not a record_id in the file")
+            raise InputError(f"{dataset.name}: prior {role} id {record_id!r} is not a record_id in the file")
         index = position[record_id]
         if dataset.labels[index] != expected:
             raise InputError(
-                f"{dataset.path}: prior {role} id {record_id!r} has label_included={dataset.labels[index]}"
+                f"{dataset.name}: prior {role} id {record_id!r} has label_included={dataset.labels[index]}"
             )
         indices.append(index)
     return indices
-
-
-def simulate_file(
-    dataset: Path,
-    output: Path,
-    prior_included: Sequence[str],
-    prior_excluded: Sequence[str],
-    seed: int,
-    recall_target: float = 0.95,
-    confidence: float = 0.95,
-    model: str = DEFAULT_MODEL,
-) -> SimulationSummary:
-    """Simulate screening DATASET.csv, write ORDER.csv (record_id,label_included,stop_recommended)."""
-    started = time.perf_counter()
-    data = read_dataset(Path(dataset))
-    included = _indices(data, prior_included, 1, "included")
-    excluded = _indices(data, prior_excluded, 0, "excluded")
-    stopper = HypergeometricStopper(recall_target, confidence)
-    result = simulate(data, included, excluded, seed=seed, model=model, stopper=stopper)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["record_id", "label_included", "stop_recommended"])
-        for position, index in enumerate(result.order, start=1):
-            fired = result.stop_at is not None and position >= result.stop_at
-            writer.writerow([data.ids[index], int(data.labels[index]), int(fired)])
-    seconds = time.perf_counter() - started
-    return summarize(Path(dataset).stem, result.labels, result.stop_at, seconds, result.model, stopper.method)

@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "page_start": ("page start", "start page", "bp", "first page"),
     "page_end": ("page end", "end page", "ep", "last page"),
     "keywords": ("keywords", "author keywords", "kw", "de", "manual tags"),
+    "mesh": ("mesh", "mesh terms", "mesh headings"),
     "record_id": (
         "record_id",
         "record id",
@@ -71,6 +72,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Abstract cells can exceed the csv module's 128 KiB default field limit; raise it once, never lower it.
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 _SURNAME_INITIALS = re.compile(r"^[^\W\d][\w'\-. ]* [A-Z][A-Z.\-]*$")
+# ASySD/EndNote exports run authors together: "Adeli K.Lewis G. F." — a period then a capital.
+_RUN_TOGETHER = re.compile(r"(?<=\.)(?=[A-ZÀ-ÖØ-Þ])")
 
 
 def _norm(header: str) -> str:
@@ -107,13 +110,16 @@ def _cell(value: object) -> str:
 
 
 def _authors(cell: str) -> tuple[str, ...]:
-    """ "A; B" -> (A, B); "Smith J, Doe AB" -> (Smith J, Doe AB); otherwise the cell as one author."""
+    """ "A; B" -> (A, B); "Smith J, Doe AB" and "Smith J.Doe A. B." -> (Smith J, Doe AB) and
+    (Smith J., Doe A. B.); otherwise the cell as one author."""
     if ";" in cell:
         parts = cell.split(";")
     else:
         parts = cell.split(",")
         if len(parts) < 2 or not all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
-            parts = [cell]
+            parts = _RUN_TOGETHER.split(cell)
+            if not all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
+                parts = [cell]
     return tuple(p.strip() for p in parts if p.strip())  # not de-duplicated: two "Singh, M" are two people
 
 
@@ -188,6 +194,7 @@ def _to_record(
         language=split("language"),
         publication_types=split("publication_types"),
         keywords=split("keywords"),
+        mesh=split("mesh"),
         url=row.get("url", ""),
         extra=extra,
     )

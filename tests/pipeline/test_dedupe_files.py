@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lreview.dedup import dedupe_files
+from lreview.pipeline.dedupe_files import dedupe_files
+from lreview.pipeline.tables import cell
 
 CSV_HEADER = "record_id,title,authors,year,journal,volume,issue,pages,doi,abstract,isbn,pmid\n"
 CSV_ROWS = [
@@ -60,7 +61,6 @@ def test_csv_input_keeps_record_ids_in_input_order(tmp_path: Path) -> None:
 
 
 def test_ris_input_is_named_by_file_and_position(tmp_path: Path) -> None:
-    pytest.importorskip("lreview.sources.loader")
     ris = tmp_path / "embase.ris"
     ris.write_text(RIS, encoding="utf-8")
     source = tmp_path / "pubmed.csv"
@@ -101,3 +101,15 @@ def test_cli_related_option_chooses_link_or_merge_for_a_preprint(tmp_path: Path)
         assert main(["dedupe", str(ris), "--output", str(output), "--related", related]) == 0
         clusters[related] = {row[1] for row in read_rows(output)[1:]}
     assert (len(clusters["related"]), len(clusters["merge"])) == (2, 1)
+
+
+def test_record_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path: Path) -> None:
+    source = tmp_path / "records.csv"
+    hostile = [row.replace("r7,", '"=HYPERLINK(""http://evil"",""x"")",', 1) for row in CSV_ROWS]
+    source.write_text(CSV_HEADER + "".join(hostile).replace("r2,", "-2+3,", 1), encoding="utf-8")
+    output = tmp_path / "clusters.csv"
+    dedupe_files([source], output)
+    rows = read_rows(output)
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://evil","x")', "'-2+3", "r9"]
+    assert [cell(r[0]) for r in rows[1:]] == ['=HYPERLINK("http://evil","x")', "-2+3", "r9"]
+    assert rows[1][1] == rows[3][1] != rows[2][1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from lreview.pipeline.feature_cache import cached_features, content_key
 from lreview.rank.active import build_features, get_model
-from lreview.rank.cache import cached_features, content_key
 from lreview.records import Record
 
 TITLES = [

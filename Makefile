@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/ldn-endometriosis.toml
+# CONSTRAINTS=constraints.txt installs the versions the suite last passed with (CI does); empty: newest.
+CONSTRAINTS ?=
+LATEST_VENV ?= .venv-latest
 
-.PHONY: install refresh test lint
+.PHONY: install refresh test lint constraints test-latest
 
-$(BIN)/lreview: pyproject.toml
+$(BIN)/lreview: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet $(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) -e '.[dev]'
 	touch $@
 
 install: $(BIN)/lreview
@@ -25,3 +28,18 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests flows benchmarks
 	$(BIN)/mypy
+
+## constraints: write constraints.txt from the installed venv (after the suite passed with it)
+constraints: install
+	{ echo '# Versions the whole suite passed with (make constraints; used by .ci/run via make test CONSTRAINTS=constraints.txt)'; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^lreview=='; } > constraints.txt
+
+## test-latest: a new venv with the newest release of every dependency, then the whole suite
+test-latest:
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
+	$(LATEST_VENV)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	$(LATEST_VENV)/bin/pip freeze --exclude-editable > $(LATEST_VENV)/versions.txt
+	diff constraints.txt $(LATEST_VENV)/versions.txt || true
+	$(LATEST_VENV)/bin/python -m pytest

@@ -177,6 +177,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prisma(args: argparse.Namespace) -> int:
+    from lreview.config import load_config
+    from lreview.pipeline.prisma import prisma
+
+    print(prisma(load_config(args.config), new_version=args.new_version).format())
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from lreview.config import load_config
     from lreview.pipeline import status
@@ -308,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_arg(p)
     p.set_defaults(func=cmd_unlock)
+
+    p = sub.add_parser("prisma", help="write the PRISMA 2020 counts (template CSV, JSON) and flow diagram")
+    _config_arg(p)
+    p.add_argument(
+        "--new-version",
+        action="store_true",
+        help="first freeze what is final now as a version of the living review",
+    )
+    p.set_defaults(func=cmd_prisma)
 
     p = sub.add_parser("status", help="counts in the review's store")
     _config_arg(p)

@@ -15,6 +15,7 @@ from lreview.store.models import (
     rank_order,
 )
 from lreview.store.store import Store
+from lreview.store.versions import ReviewVersion
 
 __all__ = [
     "BatchInfo",
@@ -26,6 +27,7 @@ __all__ = [
     "FileImport",
     "ModelRunInfo",
     "RankedRecord",
+    "ReviewVersion",
     "Ranking",
     "RunInfo",
     "Store",

@@ -59,10 +59,16 @@ def _v3_to_v4(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _add_review_versions(conn: Connection) -> None:
+    """Living-review versions: what each frozen version held, for PRISMA's previous-version boxes."""
+    schema.metadata.create_all(conn, tables=[schema.review_versions])
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _add_screening_columns,
     3: _v3_to_v4,
+    4: _add_review_versions,
 }
 CURRENT_VERSION = max(UPGRADES) + 1
 

@@ -305,3 +305,14 @@ sa.Index(
 sa.Index("ix_raw_records_review_id_id", raw_records.c.review_id, raw_records.c.id)
 sa.Index("ix_records_review_id_id", records.c.review_id, records.c.id)
 sa.Index("ix_decisions_review_id_id", decisions.c.review_id, decisions.c.id)
+
+review_versions = sa.Table(  # version 5: a living review's frozen versions (lreview prisma --new-version)
+    "review_versions",
+    metadata,
+    _id(),
+    _review(),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("records", Json, nullable=False),  # ids of every record of the version's publications
+    sa.Column("included", Json, nullable=False),  # canonical ids of the publications included in it
+    sa.Column("counts", Json, nullable=False),  # its PRISMA counts when frozen
+)

@@ -26,11 +26,12 @@ from lreview.store.models import FileImport, StoredRecord, UpsertCounts
 from lreview.store.schema import import_files, missing_records, raw_records, records
 from lreview.store.search_runs import SearchRuns
 from lreview.store.upsert import chunks, upsert_records
+from lreview.store.versions import Versions
 
 _PG_PREPARE_LOCK = 7_305_100_001  # pg_advisory_xact_lock key: one process creates/upgrades at a time
 
 
-class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue):
+class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions):
     """The record store. Open with `Store.open(url)`; use as a context manager to close it."""
 
     @classmethod
@@ -223,6 +224,12 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue):
         query = sa.select(records.c.id).where(records.c.review_id == review_id).order_by(records.c.id)
         with self._read("listing record ids") as conn:
             return list(conn.execute(query).scalars())
+
+    def record_sources(self, review_id: str) -> dict[int, str]:
+        """Every record id of the review -> the database it came from."""
+        query = sa.select(records.c.id, records.c.source).where(records.c.review_id == review_id)
+        with self._read("reading record sources") as conn:
+            return {int(rid): str(source) for rid, source in conn.execute(query)}
 
     def count_by_source(self, review_id: str) -> dict[str, int]:
         """Records identified per database (distinct source records), for PRISMA's identification box."""

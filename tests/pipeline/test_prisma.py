@@ -26,9 +26,8 @@ def counts(config: ReviewConfig):  # type: ignore[no-untyped-def]
     with Store.open(config.database_url) as store:
         states = pipeline.review_states(config, store)
         versions = store.versions(config.review_id)
-        result = prisma_counts(
-            states, store.record_sources(config.review_id), versions[-1] if versions else None
-        )
+        sources = {rid: source for rid, (source, _) in store.record_sources(config.review_id).items()}
+        result = prisma_counts(states, sources, versions[-1] if versions else None)
     check(result)
     return result
 

@@ -4,16 +4,17 @@ PRISMA2020 template CSV, a JSON summary and the flow diagram (SVG and PNG) in `<
 Every box is a count of `screening.states` lifecycle states (or of the records behind them); nothing is
 read from run logs or Prefect. A living review is cut into versions by `lreview prisma --new-version`:
 a version holds the publications that were final (excluded, auto-excluded, not retrieved, excluded
-or included at full text) when it was frozen, with all their records. The current flow covers every
-record not in a frozen version: records identified per database and register, duplicates among them
-(and new records that are duplicates of a frozen version's publications), then the states of the
-publications made only of such records. "Studies included in previous version" is what the newest
-frozen version included.
+or included at full text) when it was frozen, with the records seen by the time each was decided.
+The current flow covers every record not in a frozen version: records identified per database and
+register, duplicates among them (and new records that are duplicates of a frozen version's
+publications), then the states of the publications made only of such records. "Studies included in
+previous version" is what the newest frozen version included.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,8 +61,18 @@ def _final(p: Publication) -> bool:
     return p.full_text is not None and p.full_text.state in FINAL
 
 
+def frozen_records(p: Publication, seen: Mapping[int, datetime]) -> list[int]:
+    """The records of a final publication that belong to the version frozen now: those seen by the time
+    it was decided (a duplicate found later belongs to the next version, as a duplicate removed)."""
+    times = [s.decided_at for s in (p.title_abstract, p.full_text) if s is not None and s.decided_at]
+    if not times:
+        return list(p.members)
+    cutoff = max(times)
+    return [rid for rid in p.members if rid not in seen or seen[rid] <= cutoff]
+
+
 def prisma_counts(
-    states: ReviewStates, sources: dict[int, str], previous: ReviewVersion | None
+    states: ReviewStates, sources: Mapping[int, str], previous: ReviewVersion | None
 ) -> PrismaCounts:
     """The PRISMA 2020 boxes for the current version (see the module docstring)."""
     frozen = set(previous.records) if previous else set()
@@ -139,7 +150,8 @@ def _counts_in(store: Store, config: ReviewConfig) -> tuple[ReviewStates, Prisma
     states = review_states(config, store)
     versions = store.versions(config.review_id)
     previous = versions[-1] if versions else None
-    counts = prisma_counts(states, store.record_sources(config.review_id), previous)
+    sources = {rid: source for rid, (source, _) in store.record_sources(config.review_id).items()}
+    counts = prisma_counts(states, sources, previous)
     check(counts)
     return states, counts, previous
 
@@ -155,7 +167,8 @@ def prisma(config: ReviewConfig, *, new_version: bool = False) -> PrismaSummary:
         if new_version:
             done = [p for p in states.publications if _final(p)]
             earlier = set(previous.records) if previous else set()
-            records = sorted(earlier | {rid for p in done for rid in p.members})
+            seen = {rid: at for rid, (_, at) in store.record_sources(config.review_id).items()}
+            records = sorted(earlier | {rid for p in done for rid in frozen_records(p, seen)})
             included = sorted(
                 {
                     *(previous.included if previous else ()),

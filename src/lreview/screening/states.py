@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from lreview.decisions import (
@@ -100,6 +101,7 @@ class StageStatus:
     current: Mapping[str, Decision] = field(default_factory=dict)  # reviewer -> their current decision
     arbiter: Decision | None = None
     first_decided: int | None = None  # log position of the first human decision at this stage
+    decided_at: datetime | None = None  # when the newest decision counted here was logged
 
     @property
     def final(self) -> bool:
@@ -198,6 +200,8 @@ def stage_status(stage: str, entries: Sequence[tuple[int, Decision]], needed: in
     arbiter: Decision | None = None
     auto = False
     first: int | None = None
+    times = [d.created_at for _, d in entries if d.created_at is not None]
+    at = max(times) if times else None
     for position, d in entries:
         if d.role == AUTOMATION or d.decision == AUTO_EXCLUDE:
             auto = True
@@ -209,16 +213,16 @@ def stage_status(stage: str, entries: Sequence[tuple[int, Decision]], needed: in
             current[d.reviewer] = d
     if arbiter is not None:
         state, word, reason = _final_state(stage, [arbiter])
-        return StageStatus(state, word, reason, current, arbiter, first)
+        return StageStatus(state, word, reason, current, arbiter, first, at)
     if not current:
         auto_excluded = auto and stage == TITLE_ABSTRACT
-        return StageStatus(StageState.AUTO_EXCLUDED if auto_excluded else StageState.AWAITING)
+        return StageStatus(StageState.AUTO_EXCLUDED if auto_excluded else StageState.AWAITING, decided_at=at)
     if len({_agree_key(stage, d) for d in current.values()}) > 1:
-        return StageStatus(StageState.CONFLICT, current=current, first_decided=first)
+        return StageStatus(StageState.CONFLICT, current=current, first_decided=first, decided_at=at)
     if len(current) < needed:
-        return StageStatus(StageState.SCREENED_ONCE, current=current, first_decided=first)
+        return StageStatus(StageState.SCREENED_ONCE, current=current, first_decided=first, decided_at=at)
     state, word, reason = _final_state(stage, list(current.values()))
-    return StageStatus(state, word, reason, current, None, first)
+    return StageStatus(state, word, reason, current, None, first, at)
 
 
 def derive_states(

@@ -225,11 +225,13 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
         with self._read("listing record ids") as conn:
             return list(conn.execute(query).scalars())
 
-    def record_sources(self, review_id: str) -> dict[int, str]:
-        """Every record id of the review -> the database it came from."""
-        query = sa.select(records.c.id, records.c.source).where(records.c.review_id == review_id)
+    def record_sources(self, review_id: str) -> dict[int, tuple[str, datetime]]:
+        """Every record id of the review -> the database it came from and when it was first seen."""
+        query = sa.select(records.c.id, records.c.source, records.c.first_seen_at).where(
+            records.c.review_id == review_id
+        )
         with self._read("reading record sources") as conn:
-            return {int(rid): str(source) for rid, source in conn.execute(query)}
+            return {int(rid): (str(source), seen) for rid, source, seen in conn.execute(query)}
 
     def count_by_source(self, review_id: str) -> dict[str, int]:
         """Records identified per database (distinct source records), for PRISMA's identification box."""

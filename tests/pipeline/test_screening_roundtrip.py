@@ -16,6 +16,7 @@ from lreview.decisions import ARBITER, FULL_TEXT, REVIEWER, TITLE_ABSTRACT
 from lreview.errors import InputError
 from lreview.screening.states import Lifecycle
 from lreview.store import Store
+from tests.support.libreoffice import convert, soffice
 from tests.support.screening_builders import current_workbooks, fill, imported_review, meta, sheet_rows
 
 
@@ -300,3 +301,24 @@ def test_files_dropped_in_the_inbox_are_ingested_once_and_bad_ones_set_aside(tmp
     assert "inclde" in (inbox / "refused" / "bob.xlsx.error.txt").read_text(encoding="utf-8")
     assert (inbox / "notes.txt").is_file() and pipeline.ingest_inbox(config) == []
     assert len(log(config)) == 2
+
+
+@pytest.mark.slow
+def test_a_workbook_saved_by_libreoffice_is_ingested_with_every_decision(tmp_path: Path) -> None:
+    binary = soffice()
+    config = imported_review(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    pipeline.rank(config)
+    ann = current_workbooks(config)[("ann", "TA", "screen")]
+    ids = ids_of(ann)
+    answers = {
+        rid: ("Include", "") if i % 3 == 0 else (" exclude ", "wrong design") for i, rid in enumerate(ids[:7])
+    }
+    filled = fill(ann, tmp_path / "filled" / "ann.xlsx", answers)
+    saved = convert(binary, filled, tmp_path / "libreoffice")
+    assert pipeline.ingest_decisions(config, saved).appended == 7
+    logged = {(d.record_id, d.decision, d.reason, d.reviewer, d.batch_id) for d in log(config)}
+    batch = int(meta(ann)["batch"])
+    assert logged == {
+        (rid, "include" if i % 3 == 0 else "exclude", "" if i % 3 == 0 else "wrong design", "ann", batch)
+        for i, rid in enumerate(ids[:7])
+    }

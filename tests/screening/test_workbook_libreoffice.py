@@ -7,9 +7,6 @@ with a message, except under CI, where a missing LibreOffice is a failure.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -17,31 +14,10 @@ from pathlib import Path
 import pytest
 
 from lreview.screening.workbook import read_workbook, write_workbook
+from tests.support.libreoffice import convert, soffice
 from tests.support.workbooks import HIGHLIGHT, Reviewer, hostile_rows, make_instructions, make_meta, make_rows
 
 pytestmark = pytest.mark.slow
-
-
-def soffice() -> str:
-    """The LibreOffice binary, or skip (fail under CI) when it is not installed."""
-    found = shutil.which("soffice")
-    if found is None:
-        message = "LibreOffice (soffice) is not on PATH: apt-get install libreoffice-calc-nogui"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-def convert(binary: str, source: Path, out: Path, to: str = "xlsx") -> Path:
-    """`source` opened and saved by LibreOffice as `to`, with a private profile (no shared state)."""
-    profile = (out / "profile").as_uri()
-    subprocess.run(
-        [binary, f"-env:UserInstallation={profile}", "--headless", "--convert-to", to, "--outdir", str(out),
-         str(source)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    return out / f"{source.stem}.{to}"
 
 
 def test_libreoffice_saved_workbook_reads_back_the_same_decisions(tmp_path: Path) -> None:

@@ -320,7 +320,8 @@ def test_version_3_store_keeps_every_row_and_its_pair_verdicts_become_a_log(stor
         after = _rows(conn)
     engine.dispose()
 
-    assert after.pop("schema_version")[0]["version"] == CURRENT_VERSION == 4
+    assert after.pop("schema_version")[0]["version"] == CURRENT_VERSION
+    assert after.pop("review_versions") == []  # version 5's table, new and empty
     moved = {"status", "decided_by", "decided_at"}
     before["duplicate_pairs"] = [
         {k: v for k, v in r.items() if k not in moved} for r in before["duplicate_pairs"]

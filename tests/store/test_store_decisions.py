@@ -108,7 +108,7 @@ def test_decision_for_an_unknown_record_rejects_the_whole_batch(store: Store) ->
 #: Tables whose rows, once written, are never changed or removed (the current view is derived).
 APPEND_ONLY = {
     "raw_records", "decisions", "duplicate_pairs", "duplicate_verdicts", "import_files", "model_runs",
-    "rankings", "dedup_runs", "cluster_members", "missing_records",
+    "rankings", "dedup_runs", "cluster_members", "missing_records", "review_versions", "batch_items",
 }  # fmt: skip
 _NAME = r"[\"`]?(\w+)"
 _CHANGES = [
@@ -182,6 +182,7 @@ def _use_every_method(store: Calls, url: str) -> None:
     with store.lock("refresh:ldn"):
         pass
     store.unlock("refresh:ldn")
+    store.freeze_version("ldn", [a, b], [a], {"new_studies": 1})
     for read in (
         lambda: store.count_records("ldn"), lambda: store.count_by_source("ldn"),
         lambda: store.get_records("ldn", ids), lambda: store.raw_versions("ldn", "PubMed", "1"),
@@ -193,7 +194,8 @@ def _use_every_method(store: Calls, url: str) -> None:
         lambda: store.duplicate_verdicts("ldn"), lambda: store.latest_ranking("ldn"),
         lambda: store.batch_record_ids(batch), lambda: store.schema_version(), lambda: store.url,
         lambda: store.batches("ldn"), lambda: store.record_ids("ldn"),
-        lambda: store.source_spelling("ldn", "embase"),
+        lambda: store.source_spelling("ldn", "embase"), lambda: store.versions("ldn"),
+        lambda: store.record_sources("ldn"),
     ):  # fmt: skip
         read()
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from lreview.errors import InputError
+from lreview.sources.encoding import decode
 from lreview.sources.tabular import parse_csv
 
 
@@ -108,3 +112,74 @@ def test_mesh_column_fills_mesh_headings() -> None:
     (record,) = parse_csv("record_id,title,mesh\n1,T,Humans; Naltrexone/therapeutic use\n", "m.csv")
     assert record.mesh == ("Humans", "Naltrexone/therapeutic use")
     assert record.extra == ()
+
+
+@pytest.mark.parametrize(
+    ("cell", "authors"),
+    [
+        ("Smith J; Doe AB", ("Smith J", "Doe AB")),
+        ("Smith J, Doe AB", ("Smith J", "Doe AB")),
+        ("Smith J.A., Lewis G.", ("Smith J.A.", "Lewis G.")),
+        (
+            "D. Pavlinac, R. Langer, L. Lenhard and L. Deftos",
+            ("D. Pavlinac", "R. Langer", "L. Lenhard", "L. Deftos"),
+        ),
+        ("Smith, J. and Doe, A.", ("Smith, J.", "Doe, A.")),
+        ("Adeli K.Lewis G. F.", ("Adeli K.", "Lewis G. F.")),  # ASySD runs authors together
+        ("Smith J.A.", ("Smith J.A.",)),  # initials are not a new author
+        ("Smith, John", ("Smith, John",)),
+        ("World Health Organization", ("World Health Organization",)),
+        ("USA Food and Drug Administration", ("USA Food and Drug Administration",)),
+    ],
+)
+def test_author_cells_in_the_forms_exports_write(cell: str, authors: tuple[str, ...]) -> None:
+    (record,) = parse_csv(f'title,authors\nT,"{cell}"\n', "t.csv")
+    assert record.authors == authors
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "10.1016/j.jvs.2017.03.363",
+        "DOI 10.1016/j.jvs.2017.03.363",
+        "ARTN 351ra106\n10.1016/j.jvs.2017.03.363",
+    ],
+)
+def test_a_doi_cell_holding_more_than_the_doi_gives_the_doi(cell: str) -> None:
+    (record,) = parse_csv(f'title,doi\nT,"{cell}"\n', "t.csv")
+    assert record.doi == "10.1016/j.jvs.2017.03.363"
+
+
+def test_dedup_benchmark_csv_reads_ids_isbn_and_run_together_authors() -> None:
+    text = (
+        "record_id,title,authors,year,journal,volume,issue,pages,doi,abstract,isbn,pmid\n"
+        "17,Lipids,Adeli K.Lewis G. F.,2008,Curr Opin Lipidol,19,3,221-8,"
+        "http://dx.doi.org/10.1097/MOL.0b013e3282ffaf82,An abstract.,0957-9672,18460911\n"
+    )
+    (record,) = parse_csv(text, "records.csv", source="CSV")
+    assert (record.source, record.source_id, record.pmid) == ("CSV", "17", "18460911")
+    assert (record.authors, record.year, record.pages) == (("Adeli K.", "Lewis G. F."), 2008, "221-8")
+    assert (record.doi, record.extra) == ("10.1097/MOL.0b013e3282ffaf82", (("isbn", "0957-9672"),))
+
+
+def test_labelled_screening_csv_reads_mesh_keywords_and_keeps_the_label() -> None:
+    text = (
+        "record_id,title,abstract,authors,keywords,mesh,year,journal,pmid,label_included\n"
+        "a1,T,Abs,Doe J,k1; k2,Humans; Analgesics/therapeutic use,2001.0,J,123,1\n"
+    )
+    (record,) = parse_csv(text, "review.csv", source="csv")
+    assert (record.source_id, record.keywords, record.year) == ("a1", ("k1", "k2"), 2001)
+    assert record.mesh == ("Humans", "Analgesics/therapeutic use")
+    assert dict(record.extra) == {"label_included": "1"}
+
+
+def test_every_benchmark_csv_reads_with_its_record_ids_and_labels(shared_data: Path) -> None:
+    for folder in sorted((shared_data / "dedup" / "normalized").iterdir()):
+        path = folder / "records.csv"
+        records = parse_csv(decode(path.read_bytes(), path), str(path), source="CSV")
+        with (folder / "gold.csv").open(encoding="utf-8") as handle:
+            gold = [row["record_id"] for row in csv.DictReader(handle)]
+        assert sorted(r.source_id for r in records) == sorted(gold), folder.name
+    for path in sorted((shared_data / "screening" / "normalized").glob("*.csv")):
+        records = parse_csv(decode(path.read_bytes(), path), str(path), source="csv")
+        assert all(dict(r.extra).get("label_included") in ("0", "1") for r in records), path.name

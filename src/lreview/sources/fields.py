@@ -13,7 +13,12 @@ from pathlib import PurePath
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
-_DOI_WHOLE = re.compile(r"^\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)\s*$", re.IGNORECASE)
+# A DOI field's whole value: the DOI, maybe as "doi:", "DOI " or a doi.org URL, maybe after the
+# article number Web of Science puts before it ("ARTN e866\n10.1038/tp.2016.137", "ARTN 106 10.1/x").
+_DOI_WHOLE = re.compile(
+    r"^\s*(?:(?:ARTN|UNSP)\s+\S+\s+)?(?:doi[:\s]\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)\s*$",
+    re.IGNORECASE,
+)
 
 
 def year_of(*values: str) -> int | None:
@@ -26,7 +31,8 @@ def year_of(*values: str) -> int | None:
 
 
 def doi_of(value: str) -> str | None:
-    """The DOI when `value` is one ("10.1/x", "doi:10.1/x", "https://doi.org/10.1/x"), else None."""
+    """The DOI when `value` is one ("10.1/x", "doi:10.1/x", "DOI 10.1/x", "https://doi.org/10.1/x",
+    WoS "ARTN 12\n10.1/x"), else None."""
     match = _DOI_WHOLE.match(value or "")
     if match is None:
         return None

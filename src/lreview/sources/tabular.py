@@ -1,7 +1,11 @@
 """Spreadsheet-shaped exports (CSV/TSV from Scopus, WoS, PubMed, Rayyan, ASReview; XLSX rows) -> Records.
 
-Common column names map case-insensitively onto Record fields (`COLUMNS`); every other non-empty
-cell is kept in `extra` under its header. All or nothing: a ragged or badly quoted row raises one
+The one CSV-to-Record reader of lreview: database exports, the dedup benchmark's
+`record_id,title,authors,...` files and `lreview simulate`'s labelled `record_id,...,label_included`
+files all go through `parse_csv` (or `records_from_rows` for rows from elsewhere, e.g. XLSX).
+Common column names map case-insensitively onto Record fields (`COLUMNS`; a `record_id` column
+becomes `source_id`); every other non-empty cell is kept in `extra` under its header (so a
+`label_included` or `isbn` column is there). All or nothing: a ragged or badly quoted row raises one
 `InputError` naming file and row (the header is row 1, as a spreadsheet shows it).
 Not for tagged formats (RIS, MEDLINE, WoS text).
 """
@@ -71,9 +75,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Abstract cells can exceed the csv module's 128 KiB default field limit; raise it once, never lower it.
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-_SURNAME_INITIALS = re.compile(r"^[^\W\d][\w'\-. ]* [A-Z][A-Z.\-]*$")
-# ASySD/EndNote exports run authors together: "Adeli K.Lewis G. F." — a period then a capital.
-_RUN_TOGETHER = re.compile(r"(?<=\.)(?=[A-ZÀ-ÖØ-Þ])")
+# One name in a comma-separated author list: "Smith JA" / "Smith J.A." or "J. A. Smith".
+_SURNAME_INITIALS = re.compile(r"^[^\W\d][\w'\-. ]* [A-Z][A-Z.\-]*$|^(?:[A-Z]\.[ -]?)+ ?[^\W\d][\w'\-. ]*$")
+_PERSON = re.compile(rf"{_SURNAME_INITIALS.pattern}|^[^\W\d][\w'\-. ]*, ?[A-Z][A-Z.\- ]*$")  # or "Doe, A."
+# ASySD exports run authors together ("Adeli K.Lewis G. F."): a new name starts where an initial's
+# period meets a capitalised surname (not another initial, so "Smith J.A." stays one author).
+_RUN_TOGETHER = re.compile(r"(?<=\.)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'])")
 
 
 def _norm(header: str) -> str:
@@ -109,17 +116,24 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
+def _named(text: str) -> list[str]:
+    """ "Smith J, Doe AB" -> [Smith J, Doe AB]; run-together "Adeli K.Lewis G. F." -> [Adeli K., Lewis
+    G. F.]; otherwise [text] (a single "Surname, Given" stays whole)."""
+    for parts in (text.split(","), _RUN_TOGETHER.split(text)):
+        if len(parts) >= 2 and all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
+            return parts
+    return [text]
+
+
 def _authors(cell: str) -> tuple[str, ...]:
-    """ "A; B" -> (A, B); "Smith J, Doe AB" and "Smith J.Doe A. B." -> (Smith J, Doe AB) and
-    (Smith J., Doe A. B.); otherwise the cell as one author."""
+    """Authors from "A; B", "A and B", "Smith J, Doe AB" or run-together "Adeli K.Lewis G. F."; "and"
+    splits only between names of people ("Food and Drug Administration" is one author)."""
     if ";" in cell:
         parts = cell.split(";")
     else:
-        parts = cell.split(",")
-        if len(parts) < 2 or not all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
-            parts = _RUN_TOGETHER.split(cell)
-            if not all(_SURNAME_INITIALS.match(p.strip()) for p in parts):
-                parts = [cell]
+        parts = [name for part in cell.split(" and ") for name in _named(part)]
+        if len(cell.split(" and ")) > 1 and not all(_PERSON.match(p.strip()) for p in parts):
+            parts = _named(cell)
     return tuple(p.strip() for p in parts if p.strip())  # not de-duplicated: two "Singh, M" are two people
 
 
@@ -172,7 +186,7 @@ def _to_record(
         return unique(row.get(key, "").split(";"))
 
     doi_cell = row.get("doi", "")
-    doi = doi_of(doi_cell) or doi_in_url(doi_cell) or doi_in_url(row.get("url", "")) or None
+    doi = doi_of(doi_cell) or doi_in_url(doi_cell) or doi_in_url(row.get("url", ""))
     if doi_cell and doi is None:
         extra += (("doi", doi_cell),)
     return Record(

@@ -7,7 +7,7 @@ CONFIG ?= config/ldn-endometriosis.toml
 CONSTRAINTS ?=
 LATEST_VENV ?= .venv-latest
 
-.PHONY: install refresh test lint constraints test-latest
+.PHONY: install refresh demo test lint constraints test-latest
 
 $(BIN)/lreview: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ install: $(BIN)/lreview
 ## refresh: install, then harvest PubMed for the LDN review into outputs/ (needs the internet)
 refresh: install
 	$(BIN)/lreview refresh --config $(CONFIG)
+
+## demo: the whole loop offline (a local E-utilities server instead of NCBI) into outputs/demo/
+demo: install
+	$(BIN)/python scripts/demo.py
 
 ## test: install, then run the whole offline test suite (SQLite, local PostgreSQL, local E-utilities)
 test: install
@@ -41,5 +45,5 @@ test-latest:
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
 	$(LATEST_VENV)/bin/pip freeze --exclude-editable > $(LATEST_VENV)/versions.txt
-	diff constraints.txt $(LATEST_VENV)/versions.txt || true
+	grep -v '^#' constraints.txt | diff - $(LATEST_VENV)/versions.txt || true
 	$(LATEST_VENV)/bin/python -m pytest

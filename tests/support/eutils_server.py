@@ -206,6 +206,7 @@ class EutilsServer:
         warnings: Sequence[tuple[str, str]] = (),
         enforce_rate: int | None = None,
         latency: float = 0.0,
+        port: int = 0,
         hostile: bool = False,
     ) -> None:
         """`hostile` adds `pubmed_builder.hostile_articles()` (formula-injection payloads) to `articles`."""
@@ -226,7 +227,7 @@ class EutilsServer:
         self.add_articles(articles)
         if hostile:
             self.add_articles(hostile_articles())
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.app = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -515,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=30_000)
     ap.add_argument("--deleted", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     ap.add_argument("--enforce-rate", type=int, default=None, help="answer 429 above this many per second")
     ap.add_argument("--hostile", action="store_true", help="add the formula-injection articles")
     args = ap.parse_args(argv)
@@ -526,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency,
         enforce_rate=args.enforce_rate,
         hostile=args.hostile,
+        port=args.port,
     ) as server:
         print(server.url, flush=True)
         sys.stdin.read()

@@ -62,18 +62,18 @@ class Record:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
         """Rebuild a Record from `to_dict` output; unknown keys are rejected."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        unknown = data.keys() - _FIELD_NAMES
         if unknown:
             raise ValueError(f"unknown Record fields: {sorted(unknown)}")
-        values: dict[str, Any] = {}
+        values = dict(data)  # the store reads 10^5 of these per re-rank: only sequences are converted
         for name, value in data.items():
             if name == "links":
                 values[name] = tuple(Link(**link) for link in value)
             elif name == "extra":
                 values[name] = tuple((str(k), str(v)) for k, v in value)
-            elif isinstance(value, list):
+            elif type(value) is list:
                 values[name] = tuple(value)
-            else:
-                values[name] = value
         return cls(**values)
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Record))

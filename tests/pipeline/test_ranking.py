@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lreview import pipeline
 from lreview.errors import LreviewError
+from lreview.records import Record
 from lreview.store import Store
 from tests.support.review_builders import RANKING_ARTICLES as ARTICLES
 from tests.support.review_builders import decide, imported, rank_rows, ranked, ris_for, write
@@ -100,3 +102,25 @@ def test_reranks_reuse_the_review_feature_cache_until_records_change(tmp_path: P
     assert (
         [r["record_id"] for r in built] == [r["record_id"] for r in cached] == [r["record_id"] for r in fresh]
     )
+
+
+def test_a_rerank_with_a_current_feature_cache_decodes_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = imported(tmp_path)
+    first = rank_rows(config)
+    rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    pipeline.rank(config)  # builds the feature cache
+    decoded: list[int] = []
+    from_dict = Record.from_dict
+
+    def counting(data: dict[str, Any]) -> Record:
+        decoded.append(1)
+        return from_dict(data)
+
+    monkeypatch.setattr(Record, "from_dict", counting)  # counts the records read back from the store
+    with Store.open(config.database_url) as store:
+        again = pipeline.rank_store(config, store, emit_batch=False)
+    assert again.trained and again.publications == len(ARTICLES)
+    assert decoded == []

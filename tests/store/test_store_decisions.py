@@ -196,6 +196,7 @@ def _use_every_method(store: Calls, url: str) -> None:
         lambda: store.batches("ldn"), lambda: store.record_ids("ldn"),
         lambda: store.source_spelling("ldn", "embase"), lambda: store.versions("ldn"),
         lambda: store.record_sources("ldn"),
+        lambda: store.record_versions("ldn", upto_raw=marks["upto_raw"]),
     ):  # fmt: skip
         read()
 

@@ -12,6 +12,7 @@ from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import Store, UpsertCounts
 from lreview.store.schema import records
+from lreview.store.upsert import content_hash
 
 
 def test_new_records_are_stored_and_read_back_equal(store: Store) -> None:
@@ -155,3 +156,13 @@ def test_get_records_returns_current_versions_of_the_asked_ids_only(store: Store
     found = store.get_records("ldn", [ids["2"], ids["4"], other_id, 10**6])
     assert set(found) == {ids["2"], ids["4"]}
     assert found[ids["2"]].record.title == "Revised"
+
+
+def test_record_versions_are_the_hashes_of_what_iter_records_reads(store: Store) -> None:
+    store.store_records("ldn", "PubMed", [pubmed_record(1), pubmed_record(2)])
+    mark = store.input_marks("ldn")["upto_raw"]
+    store.store_records("ldn", "PubMed", [pubmed_record(1, title="Revised"), pubmed_record(3)])
+    for upto in (None, mark):
+        read = {s.id: content_hash(s.record) for s in store.iter_records("ldn", upto_raw=upto)}
+        assert store.record_versions("ldn", upto_raw=upto) == read
+    assert len(store.record_versions("ldn", upto_raw=mark)) == 2

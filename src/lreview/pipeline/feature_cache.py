@@ -15,7 +15,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +46,24 @@ def content_key(records: Sequence[Record], config: ModelConfig) -> str:
     return digest.hexdigest()
 
 
-def cached_features(path: Path, records: Sequence[Record], config: ModelConfig) -> tuple[sp.csr_matrix, ...]:
-    """The feature views of `records` from `path` when its key matches, else built and saved there."""
-    key = content_key(records, config)
+def hashes_key(hashes: Iterable[str], config: ModelConfig) -> str:
+    """A cache key from content hashes of the records, in order (e.g. the store's): it changes with
+    any field of a record, so it may rebuild a little more often than `content_key`."""
+    digest = hashlib.sha256(f"{__version__}{_RECORD}{config.describe()}{_RECORD}hashes{_RECORD}".encode())
+    for value in hashes:
+        digest.update(f"{value}{_RECORD}".encode())
+    return digest.hexdigest()
+
+
+def cached_features(
+    path: Path, records: Sequence[Record], config: ModelConfig, *, key: str | None = None
+) -> tuple[sp.csr_matrix, ...]:
+    """The feature views of `records` from `path` when its key matches, else built and saved there.
+
+    `key` (default `content_key`) may come from elsewhere, e.g. the store's content hashes of the
+    records: then `records` are read only when the features must be built.
+    """
+    key = key or content_key(records, config)
     views = _load(path, key)
     if views is None:
         views = build_features(records, config)

@@ -10,11 +10,13 @@ The stopping estimate reads final human decisions only: never the stopping rule'
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
+
+import scipy.sparse as sp
 
 from lreview import __version__
 from lreview.config import ReviewConfig
@@ -22,11 +24,12 @@ from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, STA
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.pipeline.feature_cache import cached_features
+from lreview.pipeline.feature_cache import cached_features, hashes_key
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states
 from lreview.rank.active import (
     DEFAULT_MODEL,
     FeatureBuilder,
+    ModelConfig,
     Ranking,
     build_features,
     get_model,
@@ -42,11 +45,16 @@ MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_
 
 @dataclass(frozen=True)
 class Publication:
-    """One deduplicated publication: its canonical record id, all member ids and the record."""
+    """One deduplicated publication: its canonical record id, all member ids and the record (read
+    from the store only when first asked for: a re-rank whose feature cache is current never is)."""
 
     record_id: int
     members: tuple[int, ...]
-    record: Record
+    found: Mapping[int, Record] = field(repr=False, compare=False)
+
+    @property
+    def record(self) -> Record:
+        return self.found[self.record_id]
 
 
 @dataclass(frozen=True)
@@ -93,19 +101,69 @@ def publications(
     review_id: str,
     records: Sequence[StoredRecord] | None = None,
     marks: Mapping[str, int] | None = None,
+    versions: Mapping[int, str] | None = None,
 ) -> list[Publication]:
     """The review's publications: latest dedup clusters, or one per record before any dedup.
 
     With `marks` (`Store.input_marks`), the publications as they were when those were the newest ids.
+    Without `records`, the records are read when a publication's record is first asked for;
+    `versions` (`Store.record_versions` with the same mark) saves reading which records there are.
     """
     marks = marks or {}
     clusters = store.latest_clusters(review_id, upto_run=marks.get("upto_dedup_run"))
+    found: Mapping[int, Record]
     if records is None:
-        records = list(store.iter_records(review_id, upto_raw=marks.get("upto_raw")))
-    stored = {s.id: s for s in records}
+        upto = marks.get("upto_raw")
+        ids = list(versions if versions is not None else store.record_versions(review_id, upto_raw=upto))
+        found = StoredRecords(store, review_id, upto)
+    else:
+        found = {s.id: s.record for s in records}
+        ids = list(found)
+    known = set(ids)
     clustered = {rid for members in clusters for rid in members}
-    groups = [m for m in clusters if m[0] in stored] + [[rid] for rid in stored if rid not in clustered]
-    return [Publication(m[0], tuple(m), stored[m[0]].record) for m in sorted(groups)]
+    groups = [m for m in clusters if m[0] in known] + [[rid] for rid in ids if rid not in clustered]
+    return [Publication(m[0], tuple(m), found) for m in sorted(groups)]
+
+
+class StoredRecords(Mapping[int, Record]):
+    """Record id -> record of a review (as of `upto_raw`), all read from the store on first use."""
+
+    def __init__(self, store: Store, review_id: str, upto_raw: int | None) -> None:
+        self._read = partial(store.iter_records, review_id, upto_raw=upto_raw)
+        self._records: dict[int, Record] | None = None
+
+    def _all(self) -> dict[int, Record]:
+        if self._records is None:
+            self._records = {s.id: s.record for s in self._read()}
+        return self._records
+
+    def __getitem__(self, record_id: int) -> Record:
+        return self._all()[record_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class _PublicationRecords(Sequence[Record]):
+    """The records of publications, in order, read only if an item is asked for."""
+
+    def __init__(self, pubs: Sequence[Publication]) -> None:
+        self._pubs = pubs
+
+    def __len__(self) -> int:
+        return len(self._pubs)
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
+        if isinstance(index, slice):
+            return [p.record for p in self._pubs[index]]
+        return self._pubs[index].record
 
 
 def publication_states(
@@ -125,6 +183,8 @@ def screening_labels(pubs: list[Publication], states: ReviewStates) -> list[tupl
 
 def _seed_indices(config: ReviewConfig, pubs: list[Publication]) -> list[int]:
     """Publications named as known includes in the config ("PMID:123" or "DOI:10.1000/x")."""
+    if not config.ranking.seed_includes:
+        return []  # and no record is read
     pmids, dois = set(), set()
     for seed in config.ranking.seed_includes:
         kind, _, value = seed.partition(":")
@@ -164,14 +224,19 @@ def rank_store(
     (`Store.input_marks`), so that `reproduce` can read the same inputs back later.
     """
     marks = store.input_marks(config.review_id)
-    pubs = publications(store, config.review_id, records, marks)
+    # the feature cache is keyed by the stored content hashes: a current cache needs no record read
+    versions = store.record_versions(config.review_id, upto_raw=None if records else marks["upto_raw"])
+    pubs = publications(store, config.review_id, records, marks, versions)
     if not pubs:
         raise LreviewError(
             f"review {config.review_id} has no records yet: run lreview refresh or import first"
         )
-    states, screened, ranking = _rank_inputs(
-        config, store, pubs, marks, build=partial(cached_features, feature_cache_path(config))
-    )
+    hashes = [versions[p.record_id] for p in pubs]
+
+    def build(records: Sequence[Record], model: ModelConfig) -> tuple[sp.csr_matrix, ...]:
+        return cached_features(feature_cache_path(config), records, model, key=hashes_key(hashes, model))
+
+    states, screened, ranking = _rank_inputs(config, store, pubs, marks, build=build)
     labels = dict(screened)
     run_id = store.add_model_run(
         config.review_id, model=DEFAULT_MODEL, model_version=__version__,
@@ -207,7 +272,7 @@ def _rank_inputs(
     states = publication_states(config, pubs, store.decisions(config.review_id, upto=marks["upto_decision"]))
     screened = screening_labels(pubs, states)
     ranking = rank_records(
-        [p.record for p in pubs], dict(screened), query_text=query_text(config),
+        _PublicationRecords(pubs), dict(screened), query_text=query_text(config),
         seed_includes=_seed_indices(config, pubs), model=DEFAULT_MODEL, seed=config.ranking.seed, build=build,
     )  # fmt: skip
     return states, screened, ranking

@@ -5,10 +5,12 @@ transactions opened with BEGIN IMMEDIATE so a read-then-write batch waits for th
 of failing with "database is locked". Switching a new file to WAL is retried while busy: SQLite may
 answer SQLITE_BUSY to `PRAGMA journal_mode=WAL` without calling the busy handler when other
 connections open the same new file at once. PostgreSQL (psycopg 3): no server-side prepared statements.
+JSON is read with orjson on both (a re-rank reads every record: 2-4x faster than `json`).
 """
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -17,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,7 +42,13 @@ def create_engine(url: str) -> Engine:
         # psycopg 3 prepares a statement after 5 runs and PostgreSQL then reuses a generic plan, which
         # for `source_id IN (250 ids)` on a freshly filled table scans the whole review (100x slower).
         args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=args, json_serializer=dump_json)
+        return sa.create_engine(
+            parsed,
+            pool_pre_ping=True,
+            connect_args=args,
+            json_serializer=dump_json,
+            json_deserializer=orjson.loads,
+        )
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +56,7 @@ def create_engine(url: str) -> Engine:
         parsed,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
         json_serializer=dump_json,
+        json_deserializer=orjson.loads,
     )
 
     @event.listens_for(engine, "connect")
@@ -87,6 +97,19 @@ def insert_new(conn: Connection, table: sa.Table, key: Sequence[str]) -> sa.Inse
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a page of records is decoded (it holds no cycles): with
+    10^5 records alive, collections triggered by the page's many small objects cost more than decoding."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def safe_url(engine: Engine) -> str:

@@ -3,7 +3,7 @@
 Raw and canonical records, imported files and locks are here; search runs are in `search_runs.py`,
 the decision log in `decision_log.py`, dedup/ranking/batch tables in `analyses.py`, possible
 duplicates and their verdicts in `duplicates.py`. Every write method is one transaction: all or
-nothing. Nothing here loads a whole table: `iter_records` pages through it.
+nothing. Nothing here loads a whole table: `iter_records` streams it in pages.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ from lreview.errors import StoreError
 from lreview.records import Record
 from lreview.store import locks, migrations
 from lreview.store.analyses import Analyses
-from lreview.store.base import create_engine, one_line, safe_url
+from lreview.store.base import create_engine, gc_paused, one_line, safe_url
 from lreview.store.batches import Batches
 from lreview.store.decision_log import DecisionLog
 from lreview.store.duplicates import DuplicateQueue
@@ -139,45 +140,35 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
         upto_raw: int | None = None,
         batch_size: int = 1000,
     ) -> Iterator[StoredRecord]:
-        """Every current record of a review in id order, read `batch_size` rows per query.
+        """Every current record of a review in id order, decoded `batch_size` rows at a time.
 
         With `upto_raw`, each record as it was when raw version `upto_raw` was the newest stored: its
         newest version with id <= `upto_raw`, and only records that had one.
         """
-        last_id = 0
-        if upto_raw is None:
-            version = raw_records.c.id == records.c.current_raw_id
-        else:
-            older = raw_records.alias("older")
-            version = raw_records.c.id == (
-                sa.select(sa.func.max(older.c.id))
-                .where(
-                    older.c.review_id == records.c.review_id,
-                    older.c.source == records.c.source,
-                    older.c.source_id == records.c.source_id,
-                    older.c.id <= upto_raw,
-                )
-                .correlate(records)
-                .scalar_subquery()
-            )
-        while True:
-            query = (
-                sa.select(records.c.id, records.c.missing_from_source, raw_records.c.data)
-                .select_from(records)
-                .join(raw_records, version)
-                .where(records.c.review_id == review_id, records.c.id > last_id)
-                .order_by(records.c.id)
-                .limit(batch_size)
-            )
-            if source is not None:
-                query = query.where(records.c.source == source)
-            with self._read("reading records") as conn:
-                page = conn.execute(query).all()
-            for record_id, missing, data in page:
-                yield StoredRecord(record_id, Record.from_dict(data), bool(missing))
-            if len(page) < batch_size:
-                return
-            last_id = page[-1][0]
+        query = _versions(review_id, raw_records.c.data, source, upto_raw)
+        # One query streamed in pages (server-side cursor on PostgreSQL): one plan and one snapshot
+        # for the whole review. Paging by `id > last` re-planned every page, and PostgreSQL, before
+        # its first ANALYZE of a freshly filled table, sorted every remaining row for each page.
+        with self._read("reading records") as conn:
+            pages = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+            while True:
+                with gc_paused():
+                    page = pages.fetchmany(batch_size)
+                    found = [
+                        StoredRecord(record_id, Record.from_dict(stored), bool(missing))
+                        for record_id, missing, stored in page
+                        if stored is not None  # None: the record had no version yet at upto_raw
+                    ]
+                if not page:
+                    return
+                yield from found
+
+    def record_versions(self, review_id: str, *, upto_raw: int | None = None) -> dict[int, str]:
+        """Record id -> content hash of the version `iter_records` (with the same `upto_raw`) would
+        give, in id order; no record data is read (what a re-rank keys its feature cache with)."""
+        query = _versions(review_id, raw_records.c.content_hash, None, upto_raw)
+        with self._read("reading record versions") as conn:
+            return {rid: digest for rid, _, digest in conn.execute(query) if digest is not None}
 
     def get_records(self, review_id: str, record_ids: Sequence[int]) -> dict[int, StoredRecord]:
         """The current version of the given records (e.g. a screening batch), by id; unknown ids absent."""
@@ -306,3 +297,34 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
                 conn, review_id, source, batch, run_id=None, import_file_id=imported.id, now=now
             )
         return imported, counts
+
+
+def _versions(
+    review_id: str, column: sa.Column[Any], source: str | None, upto_raw: int | None
+) -> sa.Select[tuple[int, bool, Any]]:
+    """(record id, missing flag, `column` of its current raw version, or of its newest version with
+    id <= `upto_raw`: None if it had none) for every record of the review, in id order."""
+    value: sa.ColumnElement[Any] = column
+    if upto_raw is not None:
+        # one index seek per record (ix_raw_records_version)
+        value = (
+            sa.select(column)
+            .where(
+                raw_records.c.review_id == records.c.review_id,
+                raw_records.c.source == records.c.source,
+                raw_records.c.source_id == records.c.source_id,
+                raw_records.c.id <= upto_raw,
+            )
+            .order_by(raw_records.c.id.desc())
+            .limit(1)
+            .correlate(records)
+            .scalar_subquery()
+        )
+    query = sa.select(records.c.id, records.c.missing_from_source, value).where(
+        records.c.review_id == review_id
+    )
+    if upto_raw is None:
+        query = query.join(raw_records, raw_records.c.id == records.c.current_raw_id)
+    if source is not None:
+        query = query.where(records.c.source == source)
+    return query.order_by(records.c.id)

@@ -3,6 +3,7 @@ tries the newest in a new venv; every declared dependency is pinned within its d
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tomllib
@@ -48,8 +49,15 @@ def test_every_declared_dependency_is_pinned_within_its_bounds() -> None:
 def dry_run(*args: str) -> str:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # under make
     done = subprocess.run(
-        ["make", "-n", "-B", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        ["make", "--no-print-directory", "-n", "-B", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return done.stdout
 

@@ -104,28 +104,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from lreview.config import load_config
-    from lreview.pipeline import emit_workbooks, ingest_decisions, ingest_inbox, open_store, rank
+    from lreview.pipeline import LOCK_WAIT, ingest_decisions, ingest_inbox, ingest_loop
 
     config = load_config(args.config)
     if args.file is None and not args.inbox:
         raise LreviewError("lreview ingest needs a FILE (.xlsx or .csv) or --inbox")
-    refused = 0
-    summaries = []
-    if args.file is not None:
-        summaries.append(ingest_decisions(config, args.file, stage=args.stage))
-        print(summaries[-1].format())
-    if args.inbox:
-        for result in ingest_inbox(config):
-            print(result.format())
-            refused += result.summary is None
-            summaries += [result.summary] if result.summary else []
-    if args.no_rank:
-        return 1 if refused else 0
-    if any(s.appended and s.stage == "title_abstract" for s in summaries):
-        print(rank(config).format())  # retrain, re-rank, then issue the next workbooks
-    else:
-        with open_store(config) as store:
-            print(emit_workbooks(config, store).format())
+    files = [args.file] if args.file is not None else []
+    if not args.no_rank:  # the ingest loop: log, re-rank, issue the next workbooks, PRISMA
+        summary = ingest_loop(config, files, stage=args.stage, inbox=args.inbox, wait=LOCK_WAIT)
+        print(summary.format())
+        return 1 if summary.problems else 0
+    refused = 0  # only log the decisions (the decision log takes concurrent appends)
+    for path in files:
+        print(ingest_decisions(config, path, stage=args.stage).format())
+    for result in ingest_inbox(config) if args.inbox else []:
+        print(result.format())
+        refused += result.summary is None
     return 1 if refused else 0
 
 

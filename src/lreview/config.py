@@ -54,10 +54,12 @@ class Search(_Strict):
 
 
 class Schedule(_Strict):
-    """When `lreview serve` refreshes the review: a cron expression in a named time zone."""
+    """When `lreview serve` runs the review's loops: the refresh on a cron expression in a named time
+    zone, the ingest of returned workbooks every `ingest_every_minutes`."""
 
     cron: NonEmpty = "0 6 * * 1"
     timezone: NonEmpty = "UTC"
+    ingest_every_minutes: int = Field(default=15, ge=1, le=1440)
 
     @field_validator("cron")
     @classmethod

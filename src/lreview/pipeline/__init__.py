@@ -1,11 +1,18 @@
-"""The steps a flow runs, each one call: harvest, import, ingest, refresh, status.
+"""The steps of a living review, each one call (harvest, import, ingest, dedupe, rank, emit, report),
+and the loops that run them in the one order of `steps.py` (refresh, ingest, PRISMA).
 
-Each step opens the review's store, does one idempotent piece of work and returns a small summary
-value that the CLI prints and the Prefect flows publish.
+Each returns a small summary value that the CLI prints and the Prefect flows publish.
 """
 
 from lreview.pipeline.common import open_store, table
-from lreview.pipeline.cycle import RefreshSummary, refresh
+from lreview.pipeline.cycle import (
+    IngestLoopSummary,
+    PrismaLoopSummary,
+    RefreshSummary,
+    ingest_loop,
+    prisma_loop,
+    refresh,
+)
 from lreview.pipeline.decisions import read_decisions_csv
 from lreview.pipeline.duplicates import (
     DedupStepSummary,
@@ -22,6 +29,7 @@ from lreview.pipeline.imports import (
     import_folders,
 )
 from lreview.pipeline.ingest import InboxResult, IngestSummary, ingest_decisions, ingest_inbox
+from lreview.pipeline.locking import LOCK_WAIT, refresh_lock, review_lock, unlock
 from lreview.pipeline.pubmed import (
     HarvestSummary,
     find_search,
@@ -29,8 +37,6 @@ from lreview.pipeline.pubmed import (
     harvest_search,
     harvest_window,
     pubmed_client,
-    refresh_lock,
-    unlock,
 )
 from lreview.pipeline.ranking import (
     RankStepSummary,
@@ -42,18 +48,40 @@ from lreview.pipeline.ranking import (
 )
 from lreview.pipeline.report import StatusReport, status
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states, screening_dir
+from lreview.pipeline.steps import (
+    INGEST_STEPS,
+    LOOPS,
+    PRISMA_STEPS,
+    REFRESH_STEPS,
+    LoopInputs,
+    LoopRun,
+    Step,
+    StepTime,
+    run_loop,
+)
 
 __all__ = [
+    "INGEST_STEPS",
+    "LOCK_WAIT",
+    "LOOPS",
+    "PRISMA_STEPS",
+    "REFRESH_STEPS",
     "DedupStepSummary",
     "EmitSummary",
     "FileResult",
     "HarvestSummary",
     "InboxResult",
     "ImportSummary",
+    "IngestLoopSummary",
     "IngestSummary",
+    "LoopInputs",
+    "LoopRun",
+    "PrismaLoopSummary",
     "RankStepSummary",
     "RefreshSummary",
     "StatusReport",
+    "Step",
+    "StepTime",
     "apply_stopping_rule",
     "decide_possible_duplicates",
     "deduplicate",
@@ -70,7 +98,9 @@ __all__ = [
     "import_folders",
     "ingest_decisions",
     "ingest_inbox",
+    "ingest_loop",
     "open_store",
+    "prisma_loop",
     "pubmed_client",
     "rank",
     "rank_store",
@@ -78,7 +108,9 @@ __all__ = [
     "refresh",
     "refresh_lock",
     "reproduce",
+    "review_lock",
     "review_states",
+    "run_loop",
     "screening_dir",
     "status",
     "table",

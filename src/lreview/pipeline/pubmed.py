@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from lreview import __version__
@@ -21,7 +19,6 @@ from lreview.store import RunInfo, Store, UpsertCounts
 
 log = logging.getLogger("lreview.pipeline")
 PUBMED = "PubMed"
-LOCK_STALE_AFTER = timedelta(minutes=5)  # a holder on another host with no heartbeat this long is dead
 UNFINISHED = "the process running it stopped before it finished"
 
 
@@ -56,33 +53,6 @@ class HarvestSummary:
             "warnings": "; ".join(self.warnings) or "-",
             "seconds": f"{self.seconds:.1f}",
         }
-
-
-@contextmanager
-def refresh_lock(config: ReviewConfig, store: Store | None = None) -> Iterator[None]:
-    """Hold the review's refresh lock: a second refresh of the same review fails at once. Search runs
-    still `running` when the lock is taken were left by a process that died: they are marked failed."""
-    own = store is None
-    store = store or open_store(config)
-    try:
-        with store.lock(f"refresh:{config.review_id}", stale_after=LOCK_STALE_AFTER):
-            store.fail_unfinished_runs(config.review_id, UNFINISHED)
-            yield
-    finally:
-        if own:
-            store.close()
-
-
-def unlock(config: ReviewConfig) -> str:
-    """Release the review's refresh lock left by a process that cannot release it; one line saying what."""
-    with open_store(config) as store:
-        held = store.unlock(f"refresh:{config.review_id}")
-    if held is None:
-        return f"review {config.review_id}: no refresh lock was held"
-    age = int((datetime.now(UTC) - held.heartbeat_at).total_seconds())
-    return (
-        f"released the refresh lock of review {config.review_id} ({held.who()}; last heartbeat {age} s ago)"
-    )
 
 
 def harvest_window(

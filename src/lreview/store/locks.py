@@ -49,6 +49,10 @@ class LockInfo:
         return f"holder {self.holder}, since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
+class LockHeld(StoreError):
+    """Someone else holds the lock (the message names the holder and since when)."""
+
+
 def _boot_and_pid_namespace() -> tuple[str, str] | None:
     """This machine's boot id and this process's PID namespace (Linux), None where /proc cannot tell."""
     try:
@@ -157,8 +161,8 @@ def acquire(engine: Engine, name: str, holder: str, stale_after: timedelta) -> N
         return
     held = current(engine, name)
     if held is None:
-        raise StoreError(f"{describe(name)} is already running (holder unknown, since just now)")
-    raise StoreError(f"{describe(name)} is already running ({held.who()})")
+        raise LockHeld(f"{describe(name)} is already running (holder unknown, since just now)")
+    raise LockHeld(f"{describe(name)} is already running ({held.who()})")
 
 
 def force_release(engine: Engine, name: str) -> LockInfo | None:

@@ -49,7 +49,9 @@ def test_every_declared_dependency_is_pinned_within_its_bounds() -> None:
 def dry_run(*args: str) -> str:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # under make
+    # Under `make test CONSTRAINTS=…` an outer make's flags and command-line variables are in the environment.
+    outer = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "CONSTRAINTS", "VENV", "LATEST_VENV")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     done = subprocess.run(
         ["make", "--no-print-directory", "-n", "-B", *args],
         cwd=ROOT,

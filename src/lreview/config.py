@@ -38,11 +38,11 @@ class _Strict(BaseModel):
 
 
 class Search(_Strict):
-    """One named bibliographic search; PubMed searches are harvested through E-utilities."""
+    """One named search of a harvest source (`sources/registry.py`), in that source's query syntax."""
 
     name: NonEmpty
     query: NonEmpty
-    database: Literal["PubMed"] = "PubMed"
+    database: Literal["PubMed", "ClinicalTrials.gov", "Europe PMC"] = "PubMed"
     mindate: date | None = None  # earliest entry date (EDAT) to harvest; None = all of PubMed
     maxdate: date | None = None
 

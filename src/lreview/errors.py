@@ -25,3 +25,8 @@ class StoreError(LreviewError):
 
 class PrismaError(LreviewError):
     """PRISMA counts that break the flow diagram's arithmetic, or a template it cannot fill."""
+
+
+class HarvestError(LreviewError):
+    """A harvest source other than E-utilities (ClinicalTrials.gov, Europe PMC) failed after all retries,
+    or refused a query: `ClinicalTrials.gov: page 3: ... response is not JSON (truncated?)`."""

@@ -89,7 +89,7 @@ class RefreshSummary:
         lines = [f"refresh of review {self.review_id}", table(self.rows())]
         for h in self.harvests:
             if h.query_translation:
-                lines.append(f"{h.search}: PubMed searched {h.query_translation}")
+                lines.append(f"{h.search}: {h.database} searched {h.query_translation}")
         if self.imports:
             lines += ["imported files:", table([f.row() for f in self.imports])]
         if self.returned:

@@ -1,4 +1,10 @@
-"""PubMed harvest: one saved search into the store, incrementally (EDAT window, MDAT revisions)."""
+"""Harvest: one saved search of any registered source into the store, incrementally.
+
+The search's `database` names its source in `sources/registry.py` (PubMed: EDAT window, MDAT
+revisions; ClinicalTrials.gov and Europe PMC: their own date fields). The run is logged `running`,
+records are upserted by source id batch by batch (a revised record becomes a new raw version), and the
+run is marked `succeeded` or `failed`, so a killed or failed run is resumed by the next.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,11 @@ from lreview import __version__
 from lreview.config import ReviewConfig, Search
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
-from lreview.sources.eutils import EutilsClient, EutilsSettings
+from lreview.sources.eutils import EutilsClient
+from lreview.sources.harvest import HarvestSource
 from lreview.sources.http import scrub
-from lreview.sources.pubmed_xml import parse_pubmed_xml
+from lreview.sources.pubmed_source import PubMedSource
+from lreview.sources.registry import eutils_client, lookup
 from lreview.store import RunInfo, Store, UpsertCounts
 
 log = logging.getLogger("lreview.pipeline")
@@ -24,7 +32,7 @@ UNFINISHED = "the process running it stopped before it finished"
 
 @dataclass(frozen=True)
 class HarvestSummary:
-    """What one PubMed search run did."""
+    """What one search run did."""
 
     search: str
     run_id: int
@@ -39,6 +47,7 @@ class HarvestSummary:
     seconds: float
     query_translation: str = ""
     warnings: tuple[str, ...] = ()
+    database: str = PUBMED  # the source searched
 
     def row(self) -> dict[str, Any]:
         return {
@@ -67,73 +76,93 @@ def harvest_window(
     return start, end
 
 
+@contextmanager
+def open_source(
+    config: ReviewConfig, search: Search, client: EutilsClient | HarvestSource | None
+) -> Iterator[HarvestSource]:
+    """The search's source: `client` when it is that source (or a PubMed client for a PubMed search,
+    left open), else one opened from the config and environment and closed afterwards."""
+    if isinstance(client, EutilsClient):
+        if search.database == PUBMED:
+            yield PubMedSource(client, owned=False)
+            return
+    elif client is not None and client.name == search.database:
+        yield client
+        return
+    try:
+        source = lookup(search.database).open(config)
+    except ValueError as exc:
+        raise LreviewError(f"{config.path}: search {search.name!r}: {exc}") from None
+    try:
+        yield source
+    finally:
+        source.close()
+
+
 def harvest(
     config: ReviewConfig,
     search: Search,
     store: Store,
-    client: EutilsClient,
+    client: EutilsClient | HarvestSource | None = None,
     today: date | None = None,
 ) -> HarvestSummary:
-    """Run one PubMed search into the store: new records inserted, revised ones updated, by PMID."""
+    """Run one search into the store: new records inserted, revised ones updated, by source id."""
     today = today or date.today()
     last = store.last_successful_run(config.review_id, search.name)
     start, end = harvest_window(config, search, last, today)
     incremental = last is not None
     begun = time.monotonic()
-    run_id = store.start_run(
-        config.review_id,
-        search.name,
-        source=PUBMED,
-        query=search.query,
-        mindate=start,
-        maxdate=end,
-        tool_version=__version__,
-    )
-    try:
-        outcome = client.search_pmids(search.query, mindate=start, maxdate=end)
-        pmids = list(outcome.pmids)
-        warnings = [f"{m.kind}: {m.text}" for m in (*outcome.errors, *outcome.warnings)]
-        if incremental and start is not None:
-            # Records entered earlier but revised in the window (MDAT) are fetched again and updated.
-            revised = client.search_pmids(search.query, mindate=start, maxdate=end, datetype="mdat")
-            seen = set(pmids)
-            pmids.extend(p for p in revised.pmids if p not in seen)
-        counts = UpsertCounts()
-        fetched = missing = 0
-        for batch in client.fetch(pmids, parse_pubmed_xml):
-            counts = counts + store.store_records(config.review_id, PUBMED, batch.records, run_id=run_id)
-            fetched += len(batch.records)
-            if batch.missing:
-                store.mark_missing(run_id, config.review_id, list(batch.missing))
-                missing += len(batch.missing)
-        store.finish_run(
-            run_id,
-            "succeeded",
-            count_reported=outcome.count,
-            n_fetched=fetched,
-            n_new=counts.new,
-            n_updated=counts.updated,
-            n_missing=missing,
-            query_translation=outcome.query_translation,
-            warnings=warnings,
+    with open_source(config, search, client) as source:
+        run_id = store.start_run(
+            config.review_id,
+            search.name,
+            source=source.name,
+            query=search.query,
+            mindate=start,
+            maxdate=end,
+            tool_version=__version__,
         )
-    except BaseException as exc:
-        store.finish_run(run_id, "failed", errors=[scrub(f"{type(exc).__name__}: {exc}")])
-        raise
+        try:
+            found = source.search(search.query, start, end, incremental=incremental)
+            counts = UpsertCounts()
+            fetched = missing = 0
+            for batch in found.batches:
+                counts = counts + store.store_records(
+                    config.review_id, source.name, batch.records, run_id=run_id
+                )
+                fetched += len(batch.records)
+                if batch.missing:
+                    store.mark_missing(run_id, config.review_id, list(batch.missing), source=source.name)
+                    missing += len(batch.missing)
+            store.finish_run(
+                run_id,
+                "succeeded",
+                count_reported=found.count,
+                n_fetched=fetched,
+                n_new=counts.new,
+                n_updated=counts.updated,
+                n_missing=missing,
+                query_translation=found.query_translation,
+                warnings=list(found.warnings),
+            )
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", errors=[scrub(f"{type(exc).__name__}: {exc}")])
+            raise
     return HarvestSummary(
         search=search.name,
         run_id=run_id,
         mindate=start.isoformat() if start else "",
         maxdate=end.isoformat(),
-        count=outcome.count,
+        count=found.count,
         fetched=fetched,
         new=counts.new,
         updated=counts.updated,
         unchanged=counts.unchanged,
         missing=missing,
         seconds=time.monotonic() - begun,
-        query_translation=outcome.query_translation,
-        warnings=tuple(warnings),
+        query_translation=found.query_translation,
+        warnings=tuple(found.warnings),
+        database=source.name,
     )
 
 
@@ -147,13 +176,10 @@ def find_search(config: ReviewConfig, name: str) -> Search:
 
 def harvest_search(config: ReviewConfig, name: str, today: date | None = None) -> HarvestSummary:
     """Open the store and run one named search (the idempotent unit a flow task retries)."""
-    with pubmed_client(config) as client, open_store(config) as store:
-        return harvest(config, find_search(config, name), store, client, today)
+    with open_store(config) as store:
+        return harvest(config, find_search(config, name), store, None, today)
 
 
 def pubmed_client(config: ReviewConfig) -> EutilsClient:
     """An E-utilities client from the environment (URL, email, api key) and the config's batch size."""
-    settings = EutilsSettings.from_env(batch_size=config.pubmed.batch_size)
-    if not settings.email:
-        log.warning("NCBI_EMAIL is not set: NCBI asks every E-utilities user for a contact address")
-    return EutilsClient(settings)
+    return eutils_client(config)

@@ -1,0 +1,125 @@
+"""ClinicalTrials.gov API v2 study JSON -> `Record` (pure).
+
+A registration becomes one Record: the NCT id as the source id, the brief title as the title (the
+official title in `extra`), the brief summary and detailed description as the abstract, publication
+type "Clinical Trial Registration", the first-posted and last-update-posted dates as entered/revised,
+and the registry page as the url. What has no Record slot goes to `extra` as (label, value) pairs:
+official_title, status, phase, study_type, start_date, completion_date, sponsor, enrollment,
+condition, intervention, secondary_id (EudraCT, ISRCTN, ...), reference_pmid (linked publications).
+
+Not for: paging or HTTP (`ctgov.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from lreview.errors import InputError
+from lreview.records import Record
+
+SOURCE = "ClinicalTrials.gov"
+REGISTRATION = "Clinical Trial Registration"
+STUDY_URL = "https://clinicaltrials.gov/study/"
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _text(data: Any, *path: str) -> str:
+    value = _get(data, *path)
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+def _list(data: Any, *path: str) -> list[Any]:
+    value = _get(data, *path)
+    return value if isinstance(value, list) else []
+
+
+def _secondary_id(info: Any) -> str:
+    """`EudraCT 2019-001234-12`, `ISRCTN ISRCTN12345678`, or `<type> <id>`."""
+    ident, kind, domain = _text(info, "id"), _text(info, "type"), _text(info, "domain")
+    if not ident:
+        return ""
+    if kind == "EUDRACT_NUMBER":
+        return f"EudraCT {ident}"
+    if ident.upper().startswith("ISRCTN") or "isrctn" in domain.casefold():
+        return f"ISRCTN {ident}"
+    label = domain or kind.replace("_", " ").title() or "id"
+    return f"{label} {ident}"
+
+
+def parse_study(study: Any) -> Record:
+    """One study object of `/api/v2/studies` as a Record; InputError if it has no NCT id."""
+    p = _get(study, "protocolSection") or {}
+    nct = _text(p, "identificationModule", "nctId")
+    if not nct:
+        raise InputError(f"{SOURCE}: a study without protocolSection.identificationModule.nctId")
+    status = _get(p, "statusModule") or {}
+    summary = _text(p, "descriptionModule", "briefSummary")
+    detailed = _text(p, "descriptionModule", "detailedDescription")
+    abstract = "\n".join(
+        f"{label}: {text}" for label, text in (("SUMMARY", summary), ("DESCRIPTION", detailed)) if text
+    )
+    start = _text(status, "startDateStruct", "date")
+    first_posted = _text(status, "studyFirstPostDateStruct", "date")
+    year_from = start or first_posted
+    extra: list[tuple[str, str]] = []
+
+    def add(label: str, value: str) -> None:
+        if value:
+            extra.append((label, value))
+
+    add("official_title", _text(p, "identificationModule", "officialTitle"))
+    add("status", _text(status, "overallStatus"))
+    add("phase", ", ".join(str(x) for x in _list(p, "designModule", "phases")))
+    add("study_type", _text(p, "designModule", "studyType"))
+    add("start_date", start)
+    add("completion_date", _text(status, "completionDateStruct", "date"))
+    add("sponsor", _text(p, "sponsorCollaboratorsModule", "leadSponsor", "name"))
+    count, kind = (
+        _text(p, "designModule", "enrollmentInfo", "count"),
+        _text(p, "designModule", "enrollmentInfo", "type"),
+    )
+    add("enrollment", f"{count} ({kind.lower()})" if count and kind else count)
+    for condition in _list(p, "conditionsModule", "conditions"):
+        add("condition", str(condition).strip())
+    for intervention in _list(p, "armsInterventionsModule", "interventions"):
+        name, kind = _text(intervention, "name"), _text(intervention, "type")
+        add("intervention", f"{kind.title()}: {name}" if kind and name else name)
+    for info in _list(p, "identificationModule", "secondaryIdInfos"):
+        add("secondary_id", _secondary_id(info))
+    for reference in _list(p, "referencesModule", "references"):
+        add("reference_pmid", _text(reference, "pmid"))
+    return Record(
+        source=SOURCE,
+        source_id=nct,
+        title=_text(p, "identificationModule", "briefTitle"),
+        abstract=abstract,
+        authors=(),
+        year=int(year_from[:4]) if year_from[:4].isdigit() else None,
+        publication_types=(REGISTRATION,),
+        keywords=tuple(str(k) for k in _list(p, "conditionsModule", "keywords")),
+        date_entered=first_posted,
+        date_revised=_text(status, "lastUpdatePostDateStruct", "date"),
+        url=STUDY_URL + nct,
+        extra=tuple(extra),
+    )
+
+
+def parse_studies_page(body: bytes) -> tuple[list[Record], str | None, int | None]:
+    """One page of `/api/v2/studies`: its Records, `nextPageToken` (None on the last page) and
+    `totalCount` (when asked for). A body that is not a JSON object raises ValueError (retried)."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or not isinstance(data.get("studies", []), list):
+        raise ValueError("not a studies page (no 'studies' list)")
+    token = data.get("nextPageToken")
+    total = data.get("totalCount")
+    records = [parse_study(study) for study in data.get("studies", [])]
+    return records, (str(token) if token else None), (int(total) if isinstance(total, int) else None)

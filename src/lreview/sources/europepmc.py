@@ -1,0 +1,139 @@
+"""Europe PMC REST as a harvest source: `/search`, JSON, `resultType=core`, `cursorMark` paging.
+
+For preprints (`SRC:PPR`) and what PubMed lacks; the query is Europe PMC's own syntax
+(`(naltrexone OR LDN) AND endometriosis AND SRC:PPR`). The date window is ANDed to it as
+`FIRST_IDATE:[start TO end]` (first indexed in Europe PMC). Pages of up to 1000 results are read
+from cursorMark `*` until the page is empty or nextCursorMark repeats. Requests go through
+`http.PoliteClient`: Europe PMC publishes no hard limit; lreview asks at most 10 requests per second
+per process (`LREVIEW_EUROPEPMC_RATE` changes it); retries on 429 (Retry-After), 5xx, dropped
+connections and truncated JSON.
+
+Not for: the JSON -> Record mapping (`europepmc_json.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+
+from lreview.errors import HarvestError
+from lreview.records import Record
+from lreview.sources.europepmc_json import SOURCE, parse_search_page
+from lreview.sources.harvest import Arm, SourceBatch, SourceSearch
+from lreview.sources.http import PoliteClient, Politeness
+
+DEFAULT_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+URL_ENV = "LREVIEW_EUROPEPMC_URL"
+RATE_ENV = "LREVIEW_EUROPEPMC_RATE"
+DEFAULT_RATE = 10.0  # requests per second: no published hard limit
+MAX_PAGE = 1000
+FIRST_CURSOR = "*"
+
+
+def windowed_query(query: str, start: date | None, end: date) -> str:
+    """`(query) AND FIRST_IDATE:[start TO end]` (from 1900 when there is no start)."""
+    if not query.strip():
+        raise HarvestError(f"{SOURCE}: query: empty")
+    lo = start.isoformat() if start else "1900-01-01"
+    return f"({query.strip()}) AND FIRST_IDATE:[{lo} TO {end.isoformat()}]"
+
+
+@dataclass(frozen=True)
+class EuropePmcSettings:
+    """How to reach Europe PMC; `from_env` reads LREVIEW_EUROPEPMC_URL and LREVIEW_EUROPEPMC_RATE."""
+
+    base_url: str = DEFAULT_URL
+    rate: float = DEFAULT_RATE
+    page_size: int = MAX_PAGE
+    max_retries: int = 6
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_size <= MAX_PAGE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE}, got {self.page_size}")
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+
+    @property
+    def politeness(self) -> Politeness:
+        return Politeness(self.rate, self.max_retries, self.backoff_base, self.backoff_max, self.timeout)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> EuropePmcSettings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {"base_url": env.get(URL_ENV) or DEFAULT_URL}
+        if env.get(RATE_ENV):
+            values["rate"] = float(env[RATE_ENV])
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class EuropePmcSource:
+    """Europe PMC (preprints and what PubMed lacks), a PRISMA database."""
+
+    name = SOURCE
+    arm: Arm = "database"
+
+    def __init__(
+        self, settings: EuropePmcSettings | None = None, *, http: httpx.Client | None = None
+    ) -> None:
+        self.settings = s = settings or EuropePmcSettings.from_env()
+        self._http = PoliteClient(
+            "europepmc", s.base_url, s.politeness, error=HarvestError, unparseable=(ValueError,), http=http
+        )
+
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
+    def search(self, query: str, start: date | None, end: date, *, incremental: bool) -> SourceSearch:
+        """Every result of `query` first indexed in [start, end], page by page."""
+        params = {
+            "query": windowed_query(query, start, end),
+            "format": "json",
+            "resultType": "core",
+            "pageSize": str(self.settings.page_size),
+        }
+        first, cursor, count = self._page(1, {**params, "cursorMark": FIRST_CURSOR})
+        warnings: list[str] = []
+        return SourceSearch(count, self._pages(params, first, cursor, warnings), params["query"], warnings)
+
+    def _pages(
+        self, params: dict[str, str], first: list[Record], cursor: str | None, warnings: list[str]
+    ) -> Iterator[SourceBatch]:
+        if not first:
+            return
+        yield SourceBatch(first)
+        seen = {FIRST_CURSOR}
+        number = 1
+        while cursor:
+            if cursor in seen:  # the last page repeats its cursor: the normal end
+                return
+            seen.add(cursor)
+            number += 1
+            records, cursor, _ = self._page(number, {**params, "cursorMark": cursor})
+            if not records:
+                return
+            yield SourceBatch(records)
+
+    def _page(self, number: int, params: dict[str, str]) -> tuple[list[Record], str | None, int]:
+        def accept(body: bytes) -> tuple[list[Record], str | None, int]:
+            try:
+                return parse_search_page(body)
+            except ValueError as exc:
+                raise ValueError(f"response is not JSON (truncated?): {exc}") from None
+
+        url = f"{self.settings.base_url}search"
+        return self._http.call(f"{SOURCE}: page {number}", url, accept, params=params)
+
+    def parse(self, body: bytes) -> Sequence[Record]:
+        return parse_search_page(body)[0]
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,129 @@
+"""A local stand-in for Europe PMC's REST `/search` (JSON, resultType=core, cursorMark paging).
+
+Results are core JSON objects (`result(...)` builds one: a preprint with `source="PPR"`, an article
+with `source="MED"`). The server filters them by the `FIRST_IDATE:[lo TO hi]` the client adds and, if
+given, by `match`; pages them by `pageSize` from cursorMark `*`; and, as Europe PMC does, answers the
+last page with its own cursor repeated (`repeat_last_cursor`, default) or with one more, empty page.
+For tests and benchmarks only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from tests.support.json_server import JsonServer
+
+Result = dict[str, Any]
+_WINDOW = re.compile(r"FIRST_IDATE:\[(\S+) TO (\S+)\]")
+
+
+def result(
+    ident: str,
+    title: str,
+    *,
+    source: str = "PPR",
+    indexed: str = "2025-05-01",
+    abstract: str = "",
+    authors: Sequence[tuple[str, str]] = (("Smith", "J"), ("Doe", "A")),
+    year: int = 2025,
+    doi: str | None = None,
+    pmid: str | None = None,
+    pmcid: str | None = None,
+    journal: str = "",
+    server: str = "medRxiv",
+) -> Result:
+    """A core result with the fields lreview reads."""
+    value: Result = {
+        "id": ident,
+        "source": source,
+        "title": title,
+        "authorString": ", ".join(f"{s} {i}" for s, i in authors),
+        "authorList": {
+            "author": [{"lastName": s, "initials": i, "fullName": f"{s} {i}"} for s, i in authors]
+        },
+        "pubYear": str(year),
+        "abstractText": abstract or f"<h4>Background</h4>{title}. We report <i>results</i>.",
+        "language": "eng",
+        "pubTypeList": {
+            "pubType": ["preprint"] if source == "PPR" else ["research-article", "Journal Article"]
+        },
+        "firstIndexDate": indexed,
+        "firstPublicationDate": indexed,
+    }
+    if source == "PPR":
+        value["bookOrReportDetails"] = {"publisher": server}
+    else:
+        value["journalInfo"] = {
+            "volume": "12",
+            "issue": "3",
+            "journal": {"title": journal or "Fertility Journal"},
+        }
+        value["pageInfo"] = "101-9"
+    for key, item in (("doi", doi), ("pmid", pmid), ("pmcid", pmcid)):
+        if item:
+            value[key] = item
+    return value
+
+
+def many_results(n: int, start: int = 1) -> list[Result]:
+    """`n` distinct preprints PPR<i>, indexed across 2025."""
+    return [
+        result(f"PPR{700000 + i}", f"Preprint number {i} on naltrexone", indexed=f"2025-{1 + i % 12:02d}-10")
+        for i in range(start, start + n)
+    ]
+
+
+class EuropePmcServer(JsonServer):
+    """The fake REST service; point `EuropePmcSettings(base_url=server.url)` at it."""
+
+    prefix = "/europepmc/webservices/rest/"
+
+    def __init__(
+        self,
+        results: Iterable[Result] = (),
+        *,
+        match: Callable[[str, Result], bool] | None = None,
+        repeat_last_cursor: bool = True,
+        enforce_rate: float | None = None,
+        latency: float = 0.0,
+    ) -> None:
+        super().__init__(enforce_rate=enforce_rate, latency=latency)
+        self.results: dict[str, Result] = {}
+        self.add(results)
+        self.match = match
+        self.repeat_last_cursor = repeat_last_cursor
+
+    def add(self, results: Iterable[Result]) -> None:
+        for r in results:
+            self.results[f"{r['source']}:{r['id']}"] = r
+
+    def page(self, endpoint: str, params: dict[str, str]) -> Any:
+        if endpoint != "search":
+            raise LookupError(f"unknown endpoint {endpoint}")
+        if params.get("format") != "json" or params.get("resultType") != "core":
+            raise LookupError("this fake serves format=json&resultType=core only")
+        query = params.get("query", "")
+        found = [self.results[k] for k in sorted(self.results)]
+        window = _WINDOW.search(query)
+        if window:
+            lo, hi = window.groups()
+            found = [r for r in found if lo <= r["firstIndexDate"] <= hi]
+        if self.match is not None:
+            found = [r for r in found if self.match(query, r)]
+        size = int(params.get("pageSize", "25"))
+        if not 0 < size <= 1000:
+            raise LookupError("pageSize must be 1..1000")
+        cursor = params.get("cursorMark", "*")
+        offset = 0 if cursor == "*" else int(cursor[1:])
+        chunk = found[offset : offset + size]
+        done = offset + size >= len(found)
+        following = cursor if done and self.repeat_last_cursor else f"c{offset + len(chunk)}"
+        return {
+            "version": "6.9",
+            "hitCount": len(found),
+            "nextCursorMark": following,
+            "request": {"queryString": query, "cursorMark": cursor, "pageSize": size},
+            "resultList": {"result": chunk},
+        }

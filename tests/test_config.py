@@ -29,10 +29,17 @@ def error_for(data: dict[str, Any]) -> str:
     return message
 
 
-def test_ldn_config_loads_with_two_searches() -> None:
+def test_ldn_config_loads_with_pubmed_register_and_preprint_searches() -> None:
     config = load_config(LDN)
     assert config.review_id == "ldn-endometriosis"
-    assert [s.name for s in config.searches] == ["ldn-endometriosis", "ldn-autoimmune-inflammatory"]
+    assert [(s.name, s.database) for s in config.searches] == [
+        ("ldn-endometriosis", "PubMed"),
+        ("ldn-autoimmune-inflammatory", "PubMed"),
+        ("ldn-trial-registrations", "ClinicalTrials.gov"),
+        ("ldn-preprints", "Europe PMC"),
+    ]
+    assert config.searches[2].query.strip().startswith("query.intr = naltrexone")
+    assert config.searches[3].query.endswith("AND SRC:PPR")
     assert "Naltrexone" in config.searches[0].query and "Endometriosis" in config.searches[0].query
     assert config.schedule.timezone == "Europe/London"
 

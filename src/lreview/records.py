@@ -10,8 +10,12 @@ gave them; normalised keys (e.g. lower-case DOI without `https://doi.org/`) are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+NCT_ID = re.compile(r"NCT\d{8}")  # a ClinicalTrials.gov registration number
+REGISTRATION = "Clinical Trial Registration"  # the publication type of a trial register entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +81,10 @@ class Record:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(Record))
+
+
+def is_registration(record: Record) -> bool:
+    """A trial register entry (type "Clinical Trial Registration" or an NCT source id), not an article."""
+    return bool(NCT_ID.fullmatch(record.source_id)) or any(
+        t.casefold() == REGISTRATION.casefold() for t in record.publication_types
+    )

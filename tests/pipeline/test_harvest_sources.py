@@ -127,3 +127,50 @@ def test_search_of_a_source_lreview_does_not_know_is_a_config_error(tmp_path: Pa
     known = r"searches\[0\]\.database: Input should be .PubMed., .ClinicalTrials.gov. or .Europe PMC."
     with pytest.raises(LreviewError, match=known):
         make_config(tmp_path, "sqlite://", {"name": "s", "database": "Scopus", "query": "x"})
+
+
+def test_study_of_registration_preprint_and_article_is_linked_and_shown_in_workbook_rows(
+    tmp_path: Path,
+) -> None:
+    from lreview.decisions import TITLE_ABSTRACT
+    from lreview.pipeline.duplicates import deduplicate_store, related_pairs
+    from lreview.pipeline.screening import review_states, workbook_rows
+    from lreview.records import Record
+    from tests.support.europepmc_server import result
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    config = make_config(
+        tmp_path,
+        url,
+        {"name": "trials", "database": "ClinicalTrials.gov", "query": CTGOV_QUERY},
+        {"name": "preprints", "database": "Europe PMC", "query": "naltrexone AND SRC:PPR"},
+    )
+    title = "Low-dose naltrexone for endometriosis-associated pelvic pain"
+    abstract = "Registered at ClinicalTrials.gov (NCT01234567). We randomised 60 women to LDN or placebo."
+    article = Record(
+        "PubMed", "38000001", title=title, abstract=abstract, pmid="38000001", year=2025,
+        extra=(("trial_registration", "NCT01234567"),),
+    )  # fmt: skip
+    with (
+        CtgovServer([study("NCT01234567", title)]) as trials,
+        EuropePmcServer([result("PPR1", title, abstract=abstract)]) as preprints,
+        Store.open(url) as store,
+    ):
+        harvest(config, config.searches[0], store, ctgov(trials), TODAY)
+        epmc = EuropePmcSource(EuropePmcSettings(base_url=preprints.url, rate=200))
+        harvest(config, config.searches[1], store, epmc, TODAY)
+        store.store_records("r", "PubMed", [article])
+        summary = deduplicate_store(config, store)
+        ids = {s.record.source_id: s.id for s in store.iter_records("r")}
+        assert summary.publications == 3  # one study, three reports: none merged, all related
+        links = {(a, b): reason for a, b, reason in related_pairs(store, "r")}
+        registration = ids["NCT01234567"]
+        assert links[(registration, ids["38000001"])] == "study NCT01234567"
+        assert links[(registration, ids["PPR:PPR1"])] == "study NCT01234567"
+        pubs = review_states(config, store).publications
+        rows = {r.record_id: r for r in workbook_rows(store, config, pubs, TITLE_ABSTRACT, "screen", {})}
+    trial_row = rows[registration]
+    assert trial_row.flags == ("trial registration",)
+    assert trial_row.link == "https://clinicaltrials.gov/study/NCT01234567"
+    assert ("Status", "RECRUITING") in trial_row.extra and ("Phase", "PHASE2") in trial_row.extra
+    assert "preprint" in rows[ids["PPR:PPR1"]].flags

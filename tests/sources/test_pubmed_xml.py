@@ -590,3 +590,13 @@ def test_bytes_spliced_into_a_valid_document_never_crash_otherwise(junk: bytes, 
     at = at % (len(data) + 1)
     with contextlib.suppress(PubmedXmlError):
         parse_pubmed_xml(data[:at] + junk + data[at:])
+
+
+def test_databank_nct_accessions_are_kept_as_trial_registrations() -> None:
+    from datetime import date
+
+    from tests.support.pubmed_builder import SyntheticArticle, article_set_xml, article_xml
+
+    article = SyntheticArticle("38000001", date(2025, 1, 2), trials=("NCT01234567", "NCT07654321"))
+    (record,) = parse_pubmed_xml(article_set_xml([article_xml(article)]))
+    assert record.extra == (("trial_registration", "NCT01234567"), ("trial_registration", "NCT07654321"))

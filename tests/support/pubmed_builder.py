@@ -61,6 +61,7 @@ class SyntheticArticle:
     mesh: tuple[str, ...] = ()
     revision: int = 0
     extra_history: tuple[tuple[str, date], ...] = field(default=())
+    trials: tuple[str, ...] = ()  # ClinicalTrials.gov accessions in a DataBankList ("NCT01234567")
 
     @property
     def year(self) -> int:
@@ -119,6 +120,13 @@ def article_xml(a: SyntheticArticle) -> str:
         for i, m in enumerate(a.mesh, start=1)
     )
     mesh_list = f"<MeshHeadingList>{mesh}</MeshHeadingList>" if a.mesh else ""
+    numbers = "".join(f"<AccessionNumber>{t(n)}</AccessionNumber>" for n in a.trials)
+    databanks = (
+        f'<DataBankList CompleteYN="Y"><DataBank><DataBankName>ClinicalTrials.gov</DataBankName>'
+        f"<AccessionNumberList>{numbers}</AccessionNumberList></DataBank></DataBankList>"
+        if a.trials
+        else ""
+    )
     ed = a.entrez_date
     pub_date = f"<PubDate><Year>{a.year}</Year><Month>{MONTHS[ed.month - 1]}</Month></PubDate>"
     history = "".join(_history_date(s, d) for s, d in a.extra_history)
@@ -133,7 +141,7 @@ def article_xml(a: SyntheticArticle) -> str:
         f"{pub_date}</JournalIssue><Title>{t(a.journal)}</Title>"
         f"<ISOAbbreviation>{t(a.journal_abbrev)}</ISOAbbreviation></Journal>"
         f"<ArticleTitle>{t(a.title)}</ArticleTitle>{pagination}{eloc}{abstract}{author_list}"
-        f"<Language>{t(a.language)}</Language><PublicationTypeList>{ptypes}</PublicationTypeList>"
+        f"<Language>{t(a.language)}</Language>{databanks}<PublicationTypeList>{ptypes}</PublicationTypeList>"
         f"</Article><MedlineJournalInfo><Country>England</Country><MedlineTA>{t(a.journal_abbrev)}</MedlineTA>"
         f"<NlmUniqueID>101000000</NlmUniqueID><ISSNLinking>{t(a.issn)}</ISSNLinking></MedlineJournalInfo>"
         f"<CitationSubset>IM</CitationSubset>{mesh_list}</MedlineCitation>"

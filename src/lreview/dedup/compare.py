@@ -114,6 +114,8 @@ def _guard(a: Keys, b: Keys) -> str | None:
         return "different PMIDs"
     if a.kind != b.kind:
         return f"{a.kind} vs {b.kind}"
+    if a.registration != b.registration:
+        return "different registrations"
     if a.parts != b.parts and (a.parts or b.parts):
         return "different part/series numbers"
     if a.title_numbers != b.title_numbers and a.title_numbers and b.title_numbers and not _same_item(a, b):

@@ -24,6 +24,7 @@ from lreview.dedup.result import (
     RelatedPair,
     record_key,
 )
+from lreview.dedup.studies import study_links
 from lreview.records import Record
 
 
@@ -50,7 +51,7 @@ def dedupe(records: Sequence[Record], options: DedupOptions | None = None) -> De
         cluster_of=cluster_of,
         clusters=clusters,
         possible=possible_pairs(outcome.verdicts, cluster_of),
-        related=_related(outcome.verdicts, cluster_of),
+        related=_related(outcome.verdicts, cluster_of) + _studies(records, cluster_of),
     )
 
 
@@ -89,7 +90,7 @@ def dedupe_incremental(
         cluster_of_new=cluster_of_new,
         joined_existing=joined,
         possible=possible_pairs(outcome.verdicts, labels),
-        related=_related(outcome.verdicts, labels),
+        related=_related(outcome.verdicts, labels) + _studies(records, labels),
     )
 
 
@@ -162,3 +163,8 @@ def _related(verdicts: dict[tuple[int, int], Verdict], labels: Sequence[int]) ->
         (i, j, v) for (i, j), v in verdicts.items() if v.decision == RELATED and labels[i] != labels[j]
     ]
     return [RelatedPair(i, j, v.reasons[-1]) for i, j, v in sorted(related, key=lambda item: item[:2])]
+
+
+def _studies(records: Sequence[Record], labels: Sequence[int]) -> list[RelatedPair]:
+    """Reports linked to the registration of their study (`studies.study_links`), across clusters."""
+    return [p for p in study_links(records) if labels[p.a] != labels[p.b]]

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from lreview.dedup import normalize
-from lreview.records import Record
+from lreview.records import Record, is_registration
 
 ARTICLE = "article"
 ERRATUM = "erratum"
 RETRACTION = "retraction notice"
 COMMENT = "comment/reply"
+REGISTRATION = "trial registration"  # a register entry: never one publication with an article
 
 # Notice patterns are matched on the lower-cased raw title (punctuation kept): "Correction to ..." is an
 # erratum, "Correction of scoliosis ..." is not.
@@ -85,6 +86,7 @@ class Keys:
     abstract: str
     preprint: bool
     conference: bool
+    registration: str | None = None  # the NCT id of a trial registration
 
     @property
     def first_author(self) -> str:
@@ -128,6 +130,7 @@ def keys_of(record: Record) -> Keys:
         or (doi is not None and doi.startswith(_PREPRINT_DOI_PREFIXES))
         or "preprint" in types,
         conference=conference_journal or bool(types & _CONFERENCE_TYPES),
+        registration=record.source_id.upper() if kind == REGISTRATION else None,
     )
 
 
@@ -143,6 +146,8 @@ def _name_words(name: str) -> frozenset[str]:
 
 
 def _kind(record: Record) -> str:
+    if is_registration(record):
+        return REGISTRATION
     title = record.title.lower()
     if record.is_retraction_notice or _RETRACTION_RE.match(title):
         return RETRACTION

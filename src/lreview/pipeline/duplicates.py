@@ -72,8 +72,13 @@ def deduplicate_store(
     related = config.dedup.related
     result = dedupe(records, DedupOptions(decisions=decisions, related=related))
     clusters = [[ids[c.canonical], *(ids[m] for m in c.members if m != c.canonical)] for c in result.clusters]
+    # related pairs (preprint/published, abstract/article, report/registration of one study) are
+    # kept with the run's parameters: [record id, record id, reason]
+    linked = [[ids[p.a], ids[p.b], p.reason] for p in result.related]
     run_id = store.save_clusters(
-        config.review_id, clusters, {"related": related, "human_decisions": len(decisions)}
+        config.review_id,
+        clusters,
+        {"related": related, "human_decisions": len(decisions), "related_pairs": linked},
     )
     new_pairs = store.add_duplicate_pairs(
         config.review_id, [(ids[p.a], ids[p.b], p.score) for p in result.possible]
@@ -87,6 +92,13 @@ def deduplicate_store(
         possible_pending=len(store.duplicate_pairs(config.review_id, status="pending")),
         new_possible=new_pairs,
     )
+
+
+def related_pairs(store: Store, review_id: str) -> list[tuple[int, int, str]]:
+    """The latest dedup run's related record pairs (a, b, reason); reasons `study NCT...` link a
+    report to the registration of its study (one study, several reports)."""
+    pairs = store.latest_dedup_params(review_id).get("related_pairs", [])
+    return [(int(a), int(b), str(reason)) for a, b, reason in pairs]
 
 
 def deduplicate(config: ReviewConfig) -> DedupStepSummary:

@@ -21,6 +21,7 @@ from lreview.pipeline.common import table
 from lreview.records import Record
 from lreview.screening.agreement import agreement, agreement_csv, agreement_rows
 from lreview.screening.assign import assign, conflicts, status_at
+from lreview.screening.details import details, source_flags
 from lreview.screening.pairs import CATEGORIES, decision_pairs
 from lreview.screening.states import Publication, ReviewStates, derive_states
 from lreview.screening.workbook import (
@@ -105,7 +106,7 @@ def _flags(records: Sequence[Record], possible: bool) -> tuple[str, ...]:
         flags.append("erratum")
     if possible:
         flags.append("possible duplicate")
-    return tuple(flags)
+    return (*source_flags(records), *flags)
 
 
 def workbook_rows(
@@ -150,6 +151,7 @@ def workbook_rows(
                 sources=tuple(sorted({f.source for f in found})),
                 flags=_flags(found, any(m in pending for m in p.members)),
                 prior=prior,
+                extra=details(r),
                 link=r.url or None,
             )
         )

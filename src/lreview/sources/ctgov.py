@@ -58,7 +58,7 @@ def query_parameters(query: str) -> dict[str, str]:
             )
         if key in params:
             raise HarvestError(f"{SOURCE}: query: {key} given twice")
-        params[key] = value.strip()
+        params[key] = " ".join(value.split())
     if not any(k.startswith("query.") or k.startswith("filter.") for k in params):
         raise HarvestError(f"{SOURCE}: query: empty")
     return params

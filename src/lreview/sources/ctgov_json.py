@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from lreview.errors import InputError
-from lreview.records import Record
+from lreview.records import REGISTRATION, Record
 
 SOURCE = "ClinicalTrials.gov"
-REGISTRATION = "Clinical Trial Registration"
 STUDY_URL = "https://clinicaltrials.gov/study/"
 
 

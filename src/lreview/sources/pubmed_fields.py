@@ -69,6 +69,8 @@ _ARTICLE_PATHS = {
     "links": "MedlineCitation/CommentsCorrectionsList/CommentsCorrections",
     "date_entered": "PubmedData/History/PubMedPubDate[@PubStatus='entrez']",
     "date_revised": "MedlineCitation/DateRevised",
+    # trial registrations and other databank accessions ("NCT01234567", "ISRCTN..."), any databank
+    "accessions": "MedlineCitation/Article/DataBankList/DataBank/AccessionNumberList/AccessionNumber",
 }
 _BOOK_PATHS = {
     "pmid": "BookDocument/PMID",
@@ -100,6 +102,7 @@ _BOOK_PATHS = {
     "date_revised": "BookDocument/DateRevised",
 }
 
+_NCT = re.compile(r"NCT\d{8}")  # a ClinicalTrials.gov accession (DataBankName "ClinicalTrials.gov")
 _STEP = re.compile(r"(\w+)(?:\[@(\w+)='([^']*)'\])?")
 
 
@@ -213,6 +216,7 @@ def _article_record(elem: etree._Element) -> Record:
         date_entered=_date(fields.nodes("date_entered")),
         date_revised=_date(fields.nodes("date_revised")),
         url=_PUBMED_URL.format(pmid),
+        extra=tuple(("trial_registration", a) for a in fields.texts("accessions") if _NCT.fullmatch(a)),
     )
 
 

@@ -80,6 +80,18 @@ class Analyses(StoreBase):
                 clusters.setdefault(cluster_id, []).append(record_id)
         return list(clusters.values())
 
+    def latest_dedup_params(self, review_id: str) -> dict[str, Any]:
+        """The parameters (and related pairs) stored with the review's latest dedup run; {} if none."""
+        query = (
+            sa.select(dedup_runs.c.params)
+            .where(dedup_runs.c.review_id == review_id)
+            .order_by(dedup_runs.c.id.desc())
+            .limit(1)
+        )
+        with self._read("reading the latest dedup run") as conn:
+            params = conn.execute(query).scalar()
+        return dict(params) if isinstance(params, dict) else {}
+
     # ---- ranking ----------------------------------------------------------------------------------
 
     def add_model_run(

@@ -47,11 +47,12 @@ def ctgov(server: CtgovServer, retries: int = 3) -> CtgovSource:
 
 def test_registry_knows_each_source_and_its_prisma_arm() -> None:
     assert lookup("clinicaltrials.gov").name == "ClinicalTrials.gov"
-    assert [arm_of(n) for n in ("PubMed", "ClinicalTrials.gov", "Europe PMC", "Embase")] == [
+    assert [arm_of(n) for n in ("PubMed", "ClinicalTrials.gov", "Europe PMC", "Embase", "WHO ICTRP")] == [
         "database",
         "register",
         "database",
         "database",
+        "register",
     ]
     with pytest.raises(ValueError, match="unknown harvest source 'Scopus'"):
         lookup("Scopus")

@@ -147,3 +147,17 @@ class CtgovServer(JsonServer):
 def today_range(lo: date | None, hi: date) -> str:
     """The filter the client sends for a window (for assertions)."""
     return f"AREA[LastUpdatePostDate]RANGE[{lo.isoformat() if lo else 'MIN'},{hi.isoformat()}]"
+
+
+def main() -> int:
+    """`python -m tests.support.ctgov_server N RATE`: serve N studies, enforcing RATE requests/s."""
+    import sys
+
+    from tests.support.json_server import serve_until_stdin_closes
+
+    n, rate = int(sys.argv[1]), float(sys.argv[2])
+    return serve_until_stdin_closes(CtgovServer(many_studies(n), enforce_rate=rate))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

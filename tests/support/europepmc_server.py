@@ -127,3 +127,17 @@ class EuropePmcServer(JsonServer):
             "request": {"queryString": query, "cursorMark": cursor, "pageSize": size},
             "resultList": {"result": chunk},
         }
+
+
+def main() -> int:
+    """`python -m tests.support.europepmc_server N RATE`: serve N preprints, enforcing RATE requests/s."""
+    import sys
+
+    from tests.support.json_server import serve_until_stdin_closes
+
+    n, rate = int(sys.argv[1]), float(sys.argv[2])
+    return serve_until_stdin_closes(EuropePmcServer(many_results(n), enforce_rate=rate))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

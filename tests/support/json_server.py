@@ -166,3 +166,13 @@ class JsonServer:
             self._recent.append(arrived)
             assert self.enforce_rate is not None
             return len(self._recent) > self.enforce_rate
+
+
+def serve_until_stdin_closes(server: JsonServer) -> int:
+    """Run `server` in this process: print its URL, serve until stdin closes (for benchmarks)."""
+    import sys
+
+    with server:
+        print(server.url, flush=True)
+        sys.stdin.read()
+    return 0

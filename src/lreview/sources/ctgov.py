@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import httpx
 
 from lreview.errors import HarvestError
 from lreview.records import Record
-from lreview.sources.ctgov_json import SOURCE, parse_studies_page
+from lreview.sources.ctgov_json import SOURCE, parse_studies_page, parse_study, read_studies_page
 from lreview.sources.harvest import Arm, SourceBatch, SourceSearch
 from lreview.sources.http import PoliteClient, Politeness
 
@@ -127,37 +129,36 @@ class CtgovSource:
         first, token, total = self._page(1, params)
         warnings: list[str] = []
         translation = "; ".join(f"{k}={v}" for k, v in params.items() if k.startswith(("query.", "filter.")))
-        return SourceSearch(
-            total if total is not None else len(first),
-            self._pages(params, first, token, warnings),
-            translation,
-            warnings,  # filled while paging
-        )
+        count = total if total is not None else len(first)
+        return SourceSearch(count, self._pages(params, first, token, warnings), translation, warnings)
 
     def _pages(
-        self, params: dict[str, str], first: list[Record], token: str | None, warnings: list[str]
+        self, params: dict[str, str], studies: list[Any], token: str | None, warnings: list[str]
     ) -> Iterator[SourceBatch]:
-        yield SourceBatch(first)
+        """Page after page; the next page downloads while this one is parsed and stored."""
         seen: set[str] = set()
         number = 1
-        while token:
-            if token in seen:
-                warnings.append(f"page {number + 1}: nextPageToken repeated; paging stopped")
-                return
-            seen.add(token)
-            number += 1
-            records, token, _ = self._page(number, {**params, "pageToken": token})
-            if not records:
-                return
-            yield SourceBatch(records)
+        with ThreadPoolExecutor(1, thread_name_prefix="ctgov-page") as pool:
+            while studies:
+                ahead: Future[tuple[list[Any], str | None, int | None]] | None = None
+                if token and token in seen:
+                    warnings.append(f"page {number + 1}: nextPageToken repeated; paging stopped")
+                elif token:
+                    seen.add(token)
+                    ahead = pool.submit(self._page, number + 1, {**params, "pageToken": token})
+                yield SourceBatch([parse_study(study) for study in studies])
+                if ahead is None:
+                    return
+                studies, token, _ = ahead.result()
+                number += 1
 
-    def _page(self, number: int, params: dict[str, str]) -> tuple[list[Record], str | None, int | None]:
+    def _page(self, number: int, params: dict[str, str]) -> tuple[list[Any], str | None, int | None]:
         if number > 1:
             params = {k: v for k, v in params.items() if k != "countTotal"}
 
-        def accept(body: bytes) -> tuple[list[Record], str | None, int | None]:
+        def accept(body: bytes) -> tuple[list[Any], str | None, int | None]:
             try:
-                return parse_studies_page(body)
+                return read_studies_page(body)
             except ValueError as exc:
                 raise ValueError(f"response is not JSON (truncated?): {exc}") from None
 

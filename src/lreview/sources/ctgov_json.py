@@ -112,13 +112,19 @@ def parse_study(study: Any) -> Record:
     )
 
 
-def parse_studies_page(body: bytes) -> tuple[list[Record], str | None, int | None]:
-    """One page of `/api/v2/studies`: its Records, `nextPageToken` (None on the last page) and
-    `totalCount` (when asked for). A body that is not a JSON object raises ValueError (retried)."""
+def read_studies_page(body: bytes) -> tuple[list[Any], str | None, int | None]:
+    """One page of `/api/v2/studies` unparsed: its study objects, `nextPageToken` (None on the last
+    page) and `totalCount` (when asked for). A body that is not a studies page raises ValueError."""
     data = json.loads(body)
     if not isinstance(data, dict) or not isinstance(data.get("studies", []), list):
         raise ValueError("not a studies page (no 'studies' list)")
     token = data.get("nextPageToken")
     total = data.get("totalCount")
-    records = [parse_study(study) for study in data.get("studies", [])]
-    return records, (str(token) if token else None), (int(total) if isinstance(total, int) else None)
+    studies = data.get("studies", [])
+    return studies, (str(token) if token else None), (int(total) if isinstance(total, int) else None)
+
+
+def parse_studies_page(body: bytes) -> tuple[list[Record], str | None, int | None]:
+    """One page of `/api/v2/studies` as Records, with its next token and total (`read_studies_page`)."""
+    studies, token, total = read_studies_page(body)
+    return [parse_study(study) for study in studies], token, total

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import httpx
 
 from lreview.errors import HarvestError
 from lreview.records import Record
-from lreview.sources.europepmc_json import SOURCE, parse_search_page
+from lreview.sources.europepmc_json import SOURCE, parse_result, parse_search_page, read_search_page
 from lreview.sources.harvest import Arm, SourceBatch, SourceSearch
 from lreview.sources.http import PoliteClient, Politeness
 
@@ -101,31 +103,29 @@ class EuropePmcSource:
             "pageSize": str(self.settings.page_size),
         }
         first, cursor, count = self._page(1, {**params, "cursorMark": FIRST_CURSOR})
-        warnings: list[str] = []
-        return SourceSearch(count, self._pages(params, first, cursor, warnings), params["query"], warnings)
+        return SourceSearch(count, self._pages(params, first, cursor), params["query"])
 
-    def _pages(
-        self, params: dict[str, str], first: list[Record], cursor: str | None, warnings: list[str]
-    ) -> Iterator[SourceBatch]:
-        if not first:
-            return
-        yield SourceBatch(first)
+    def _pages(self, params: dict[str, str], results: list[Any], cursor: str | None) -> Iterator[SourceBatch]:
+        """Page after page until a page is empty or the cursor repeats (Europe PMC's last page gives
+        its own cursor back); the next page downloads while this one is parsed and stored."""
         seen = {FIRST_CURSOR}
         number = 1
-        while cursor:
-            if cursor in seen:  # the last page repeats its cursor: the normal end
-                return
-            seen.add(cursor)
-            number += 1
-            records, cursor, _ = self._page(number, {**params, "cursorMark": cursor})
-            if not records:
-                return
-            yield SourceBatch(records)
+        with ThreadPoolExecutor(1, thread_name_prefix="europepmc-page") as pool:
+            while results:
+                ahead: Future[tuple[list[Any], str | None, int]] | None = None
+                if cursor and cursor not in seen:
+                    seen.add(cursor)
+                    ahead = pool.submit(self._page, number + 1, {**params, "cursorMark": cursor})
+                yield SourceBatch([parse_result(r) for r in results])
+                if ahead is None:
+                    return
+                results, cursor, _ = ahead.result()
+                number += 1
 
-    def _page(self, number: int, params: dict[str, str]) -> tuple[list[Record], str | None, int]:
-        def accept(body: bytes) -> tuple[list[Record], str | None, int]:
+    def _page(self, number: int, params: dict[str, str]) -> tuple[list[Any], str | None, int]:
+        def accept(body: bytes) -> tuple[list[Any], str | None, int]:
             try:
-                return parse_search_page(body)
+                return read_search_page(body)
             except ValueError as exc:
                 raise ValueError(f"response is not JSON (truncated?): {exc}") from None
 

@@ -107,12 +107,17 @@ def parse_result(result: Any) -> Record:
     )
 
 
-def parse_search_page(body: bytes) -> tuple[list[Record], str | None, int]:
-    """One page of `/search`: its Records, `nextCursorMark` and `hitCount`. A body that is not a
-    search answer raises ValueError (retried as truncated)."""
+def read_search_page(body: bytes) -> tuple[list[Any], str | None, int]:
+    """One page of `/search` unparsed: its result objects, `nextCursorMark` and `hitCount`. A body that
+    is not a search answer raises ValueError (retried as truncated)."""
     data = json.loads(body)
     if not isinstance(data, dict) or "hitCount" not in data:
         raise ValueError("not a search answer (no hitCount)")
-    results = _list(data, "resultList", "result")
     cursor = data.get("nextCursorMark")
-    return [parse_result(r) for r in results], (str(cursor) if cursor else None), int(data["hitCount"])
+    return _list(data, "resultList", "result"), (str(cursor) if cursor else None), int(data["hitCount"])
+
+
+def parse_search_page(body: bytes) -> tuple[list[Record], str | None, int]:
+    """One page of `/search` as Records, with its next cursor and hit count (`read_search_page`)."""
+    results, cursor, count = read_search_page(body)
+    return [parse_result(r) for r in results], cursor, count

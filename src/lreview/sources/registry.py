@@ -3,7 +3,8 @@
 A config search names its source (`database = "ClinicalTrials.gov"`); `lookup` finds it and `open`
 builds it from the config and the environment (base URL variables, NCBI's email and key). PRISMA asks
 `arm_of` whether a source's records count as identified from databases or from registers; a source
-only known from imported files (Embase, Scopus, ...) is a database.
+only known from imported files is a database (Embase, Scopus, ...) unless it is a known trial register
+(WHO ICTRP, EU CTR, ISRCTN, ...).
 
 To add a source: a module with a class following `harvest.HarvestSource`, one `SourceKind` row here.
 """
@@ -60,6 +61,10 @@ SOURCES: tuple[SourceKind, ...] = (
     SourceKind("Europe PMC", "database", "LREVIEW_EUROPEPMC_URL", _europepmc),
 )
 NAMES: tuple[str, ...] = tuple(kind.name for kind in SOURCES)
+# Trial registers whose records only arrive as imported files (no harvest source): PRISMA registers too.
+IMPORTED_REGISTERS = frozenset(
+    {"ictrp", "who ictrp", "euctr", "eu ctr", "ctis", "isrctn", "anzctr", "chictr", "drks", "ctri"}
+)
 
 
 def lookup(name: str) -> SourceKind:
@@ -71,8 +76,9 @@ def lookup(name: str) -> SourceKind:
 
 
 def arm_of(name: str) -> Arm:
-    """PRISMA's arm for records of the source `name`: a harvest source's own, else `database`."""
+    """PRISMA's arm for records of the source `name`: a harvest source's own, `register` for a known
+    trial register's imported records (WHO ICTRP, EU CTR, ISRCTN, ...), else `database`."""
     for kind in SOURCES:
         if kind.name.casefold() == name.casefold():
             return kind.arm
-    return "database"
+    return "register" if name.strip().casefold() in IMPORTED_REGISTERS else "database"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from lreview.errors import InputError
@@ -30,7 +29,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 def _get(data: Any, *path: str) -> Any:
     for key in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):  # JSON objects are dicts (an ABC check costs 3x)
             return None
         data = data.get(key)
     return data

@@ -3,6 +3,8 @@ study as a PubMed article, a ClinicalTrials.gov registration and a Europe PMC pr
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from lreview import pipeline
 from lreview.config import ReviewConfig, parse_config
 from lreview.pipeline.duplicates import related_pairs
+from lreview.pipeline.prisma import prisma
 from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.store import Store
 from tests.support.ctgov_server import CtgovServer, many_studies, study
@@ -27,6 +30,11 @@ TITLE = "Low-dose naltrexone for endometriosis-associated pelvic pain: a randomi
 ABSTRACT = (
     f"Registered at ClinicalTrials.gov ({NCT}). Sixty women with endometriosis received LDN or placebo."
 )
+
+
+def prisma_rows(folder: Path) -> dict[str, str]:
+    text = (folder / "PRISMA.csv").read_text(encoding="utf-8")
+    return {row["data"]: row["n"] for row in csv.DictReader(io.StringIO(text)) if row["data"] != "NA"}
 
 
 def make_config(tmp_path: Path, url: str) -> ReviewConfig:
@@ -101,6 +109,15 @@ def test_refresh_harvests_three_sources_links_one_study_and_flags_rows(
     trial = rows[ids[NCT]]
     assert "trial registration" in str(trial["flags"]) and "Status: RECRUITING" in str(trial["details"])
     assert "preprint" in str(rows[ids["PPR:PPR900001"]]["flags"])
+    prisma(config)  # the register arm comes from the source registry
+    counts = prisma_rows(config.output_dir / "prisma")
+    assert (
+        counts["database_results"] == "44"
+        and counts["database_specific_results"] == "Europe PMC, 13; PubMed, 31"
+    )
+    assert (
+        counts["register_results"] == "26" and counts["register_specific_results"] == "ClinicalTrials.gov, 26"
+    )
 
     # 30 days later: the registry revises the trial, a new preprint appears; only those are fetched
     ctgov.add([study(NCT, "LDN for endometriosis pelvic pain", updated="2026-02-01", status="COMPLETED")])

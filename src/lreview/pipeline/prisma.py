@@ -26,24 +26,8 @@ from lreview.pipeline.screening import review_states
 from lreview.prisma import PrismaCounts, check
 from lreview.prisma.template import packaged_template, template_rows
 from lreview.screening.states import FINAL, Lifecycle, Publication, ReviewStates, StageState
+from lreview.sources.registry import arm_of
 from lreview.store import ReviewVersion, Store
-
-REGISTERS = frozenset(
-    {
-        "clinicaltrials.gov",
-        "ictrp",
-        "who ictrp",
-        "euctr",
-        "eu ctr",
-        "ctis",
-        "isrctn",
-        "anzctr",
-        "chictr",
-        "drks",
-        "ctri",
-    }
-)
-"""Source names counted in PRISMA's "registers" arm (case-insensitive); every other source is a database."""
 
 AWAITING = (Lifecycle.AWAITING_SCREENING, Lifecycle.SCREENED_ONCE, Lifecycle.IN_CONFLICT)
 FULLTEXT_AWAITING = (
@@ -90,8 +74,8 @@ def prisma_counts(
     )
     included = state[Lifecycle.INCLUDED]
     return PrismaCounts(
-        databases=tuple(sorted((s, n) for s, n in by_source.items() if s.casefold() not in REGISTERS)),
-        registers=tuple(sorted((s, n) for s, n in by_source.items() if s.casefold() in REGISTERS)),
+        databases=tuple(sorted((s, n) for s, n in by_source.items() if arm_of(s) == "database")),
+        registers=tuple(sorted((s, n) for s, n in by_source.items() if arm_of(s) == "register")),
         duplicates=len(new_records) - len(pubs),
         excluded_automatic=state[Lifecycle.AUTO_EXCLUDED],
         excluded_other=0,

@@ -141,11 +141,15 @@ def fail_unfinished_runs(run: LoopRun) -> int:
 
 
 def harvest_searches(run: LoopRun) -> tuple[HarvestSummary, ...]:
-    """Every (or each named) PubMed search into the store: upserts by PMID, so a retry is safe."""
+    """Every (or each named) search of any source into the store: upserts by source id, so a retry is
+    safe. PubMed searches share the run's E-utilities client; other sources open their own."""
     config = run.config
     names = run.inputs.searches or tuple(s.name for s in config.searches)
     searches = [find_search(config, name) for name in names]
-    return tuple(harvest(config, s, run.store, run.client(), run.inputs.today) for s in searches)
+    return tuple(
+        harvest(config, s, run.store, run.client() if s.database == "PubMed" else None, run.inputs.today)
+        for s in searches
+    )
 
 
 def import_dropped(run: LoopRun) -> ImportSummary:

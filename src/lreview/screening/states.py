@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from lreview.decisions import (
     ARBITER,
@@ -196,6 +197,8 @@ def _final_state(stage: str, decisions: Sequence[Decision]) -> tuple[StageState,
 
 def stage_status(stage: str, entries: Sequence[tuple[int, Decision]], needed: int) -> StageStatus:
     """One publication's status at `stage` from its (log position, decision) entries, in log order."""
+    if not entries:
+        return _AWAITING  # most publications of a large review: one shared value (10^5 per re-rank)
     current: dict[str, Decision] = {}
     arbiter: Decision | None = None
     auto = False
@@ -223,6 +226,9 @@ def stage_status(stage: str, entries: Sequence[tuple[int, Decision]], needed: in
         return StageStatus(StageState.SCREENED_ONCE, current=current, first_decided=first, decided_at=at)
     state, word, reason = _final_state(stage, list(current.values()))
     return StageStatus(state, word, reason, current, None, first, at)
+
+
+_AWAITING = StageStatus(StageState.AWAITING, current=MappingProxyType({}))
 
 
 def derive_states(

@@ -113,7 +113,7 @@ class DecisionLog(StoreBase):
         if upto is not None:
             query = query.where(decisions.c.id <= upto)
         with self._read("reading decisions") as conn:
-            return [Decision(**row._asdict()) for row in conn.execute(query)]
+            return [Decision(**row._asdict()) for row in conn.execute(query).all()]
 
     def latest_decisions(
         self, review_id: str, stage: str, *, reviewer: str | None = None

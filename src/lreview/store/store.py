@@ -168,7 +168,7 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
         give, in id order; no record data is read (what a re-rank keys its feature cache with)."""
         query = _versions(review_id, raw_records.c.content_hash, None, upto_raw)
         with self._read("reading record versions") as conn:
-            return {rid: digest for rid, _, digest in conn.execute(query) if digest is not None}
+            return {rid: digest for rid, _, digest in conn.execute(query).all() if digest is not None}
 
     def get_records(self, review_id: str, record_ids: Sequence[int]) -> dict[int, StoredRecord]:
         """The current version of the given records (e.g. a screening batch), by id; unknown ids absent."""
@@ -214,7 +214,7 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
         """Every record id of the review, ascending (cheap: no record data is read)."""
         query = sa.select(records.c.id).where(records.c.review_id == review_id).order_by(records.c.id)
         with self._read("listing record ids") as conn:
-            return list(conn.execute(query).scalars())
+            return list(conn.execute(query).scalars().all())
 
     def record_sources(self, review_id: str) -> dict[int, tuple[str, datetime]]:
         """Every record id of the review -> the database it came from and when it was first seen."""

@@ -2,7 +2,7 @@
 
 Errors lreview raises on purpose (`LreviewError`) are printed as one line on stderr with exit code 2;
 `--debug` shows the traceback. Heavy modules are imported inside each command so `lreview --help`
-stays fast. `serve` runs `flows/refresh.py` in a child process: the library never imports Prefect.
+stays fast. `serve` runs `flows/serve.py` in a child process: the library never imports Prefect.
 """
 
 from __future__ import annotations
@@ -57,10 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from lreview.config import load_config
 
     load_config(args.config)  # fail fast, in one line, before Prefect starts
-    flow = find_flow("refresh.py")
+    flow = find_flow("serve.py")
     env = {**os.environ, "DO_NOT_TRACK": "1"}
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    command = [sys.executable, str(flow), "serve", "--config", str(args.config)]
+    command = [sys.executable, str(flow), "--config", str(args.config)]
     return subprocess.call(command, env=env)
 
 
@@ -216,12 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("refresh", help="harvest the review's PubMed searches once (incremental)")
+    p = sub.add_parser(
+        "refresh", help="harvest, import, ingest the inbox, dedupe, rank, issue workbooks, PRISMA (once)"
+    )
     _config_arg(p)
     p.add_argument("--search", action="append", help="only this search (repeatable)")
     p.set_defaults(func=cmd_refresh)
 
-    p = sub.add_parser("serve", help="serve the scheduled refresh deployment (Prefect, cron from config)")
+    p = sub.add_parser(
+        "serve", help="serve the review's refresh (cron), ingest (interval) and PRISMA deployments (Prefect)"
+    )
     _config_arg(p)
     p.set_defaults(func=cmd_serve)
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from lreview.cli import main
+from lreview.pipeline import REFRESH_STEPS
 from lreview.pipeline.pubmed import UNFINISHED
 from lreview.store import Store
 from tests.support.eutils_server import EutilsServer
+from tests.support.flows import artifacts, load_flow, task_run_names
 from tests.support.pubmed_builder import make_articles
 from tests.support.review_builders import ris_for
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIG = """
 [review]
 id = "flow-review"
@@ -45,33 +42,6 @@ mindate = 2024-01-01
 pytestmark = pytest.mark.prefect
 
 
-@pytest.fixture(scope="module")
-def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    pytest.importorskip("prefect")
-    home = tmp_path_factory.mktemp("prefect-home")
-    saved = {k: os.environ.get(k) for k in ("PREFECT_HOME", "PREFECT_API_URL")}
-    os.environ["PREFECT_HOME"] = str(home)
-    os.environ.pop("PREFECT_API_URL", None)
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-def load_flow_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("refresh_flow", REPO / "flows" / "refresh.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["refresh_flow"] = module  # Prefect finds a flow's file through its module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     prefect_home: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,8 +56,7 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     with EutilsServer(articles) as server:
         monkeypatch.setenv("LREVIEW_EUTILS_URL", server.url)
         monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
-        flow_module = load_flow_module()
-        result = flow_module.refresh(str(config_path))
+        result = load_flow("refresh").refresh(str(config_path))
     with Store.open(store_url) as store:
         assert (store.run(left).status, store.run(left).errors) == ("failed", (UNFINISHED,))
     rows = {h["search"]: h for h in result["harvests"]}
@@ -100,18 +69,34 @@ def test_refresh_flow_harvests_every_search_and_publishes_a_table(
     assert result["ranking"]["publications"] == 300 and result["ranking"]["workbooks"] is not None
     with Store.open(f"sqlite:///{tmp_path / 'out' / 'lreview.sqlite'}") as store:
         assert store.count_by_source("flow-review") == {"PubMed": 300, "Embase": 5}
+    published = artifacts()
+    assert published["refresh-flow-review"].type == "table"
+    assert "refresh of review flow-review" in published["refresh-flow-review-summary"].data
+    assert published["stopping-flow-review"].type == "table"  # cold start: no estimate yet
 
-    from prefect.client.orchestration import get_client
 
-    async def artifacts() -> list[object]:
-        async with get_client() as client:
-            return list(await client.read_artifacts())
-
-    import asyncio
-
-    published = asyncio.run(artifacts())
-    tables = [a for a in published if getattr(a, "key", None) == "refresh-flow-review"]
-    assert tables and getattr(tables[0], "type", None) == "table"
+def test_cli_refresh_and_the_flow_run_the_same_steps_in_the_same_order(
+    prefect_home: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = make_articles(40, start=date(2024, 1, 1), end=date(2024, 12, 31))
+    monkeypatch.delenv("LREVIEW_DATABASE_URL", raising=False)
+    ran = {}
+    with EutilsServer(articles) as server:
+        monkeypatch.setenv("LREVIEW_EUTILS_URL", server.url)
+        for side in ("cli", "flow"):
+            config_path = tmp_path / side / "review.toml"
+            config_path.parent.mkdir()
+            text = CONFIG.format(out=tmp_path / side / "out", drop=tmp_path / side / "drop")
+            config_path.write_text(text, encoding="utf-8")
+            if side == "cli":
+                assert main(["refresh", "--config", str(config_path)]) == 0
+                (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("steps: ")]
+                ran[side] = [part.rsplit(" ", 2)[0] for part in line.removeprefix("steps: ").split(", ")]
+            else:
+                state = load_flow("refresh").refresh(str(config_path), return_state=True)
+                assert state.is_completed()
+                ran[side] = task_run_names(state.state_details.flow_run_id)
+    assert ran["cli"] == ran["flow"] == [s.name for s in REFRESH_STEPS]
 
 
 def test_deployment_takes_cron_timezone_and_one_run_at_a_time_from_the_config(tmp_path: Path) -> None:
@@ -120,7 +105,7 @@ def test_deployment_takes_cron_timezone_and_one_run_at_a_time_from_the_config(tm
     config_path.write_text(
         text + '\n[schedule]\ncron = "30 5 * * 2"\ntimezone = "Asia/Tokyo"\n', encoding="utf-8"
     )
-    deployment = load_flow_module().deployment(str(config_path))
+    deployment = load_flow("refresh").deployment(str(config_path))
     (schedule,) = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 5 * * 2", "Asia/Tokyo")
     assert deployment.concurrency_limit == 1

@@ -18,6 +18,7 @@ from lreview.pipeline.common import table
 from lreview.pipeline.duplicates import DedupStepSummary
 from lreview.pipeline.imports import FileResult, ImportSummary
 from lreview.pipeline.ingest import InboxResult
+from lreview.pipeline.prisma import PrismaSummary
 from lreview.pipeline.pubmed import HarvestSummary, find_search
 from lreview.pipeline.ranking import RankStepSummary
 from lreview.pipeline.screening import EmitSummary
@@ -58,7 +59,7 @@ class RefreshSummary:
     dedup: DedupStepSummary | None = None
     ranking: RankStepSummary | None = None
     returned: tuple[InboxResult, ...] = ()  # workbooks and CSVs found in the screening inbox
-    prisma: Any = None  # the PRISMA step's summary (lreview.pipeline.prisma), when it ran
+    prisma: PrismaSummary | None = None  # what the last step, PRISMA, wrote
     steps: tuple[StepTime, ...] = ()  # the steps that ran, in order, and how long each took
 
     @classmethod
@@ -72,7 +73,7 @@ class RefreshSummary:
             run.result(DEDUPE, DedupStepSummary),
             run.result(RANK, RankStepSummary),
             run.result(INGEST, tuple) or (),
-            run.results.get(PRISMA),
+            run.result(PRISMA, PrismaSummary),
             tuple(run.timings),
         )
 
@@ -134,7 +135,7 @@ class IngestLoopSummary:
     returned: tuple[InboxResult, ...] = ()
     ranking: RankStepSummary | None = None
     workbooks: EmitSummary | None = None  # when nothing new at title/abstract asked for a re-rank
-    prisma: Any = None
+    prisma: PrismaSummary | None = None
     steps: tuple[StepTime, ...] = ()
 
     @classmethod
@@ -145,7 +146,7 @@ class IngestLoopSummary:
             run.result(INGEST, tuple) or (),
             run.result(RANK, RankStepSummary),
             run.result(RANK, EmitSummary),
-            run.results.get(PRISMA),
+            run.result(PRISMA, PrismaSummary),
             tuple(run.timings),
         )
 
@@ -183,7 +184,7 @@ class PrismaLoopSummary:
     """What one PRISMA run wrote."""
 
     review_id: str
-    prisma: Any = None
+    prisma: PrismaSummary | None = None
     steps: tuple[StepTime, ...] = ()
 
     def format(self) -> str:
@@ -199,4 +200,4 @@ def prisma_loop(
 ) -> PrismaLoopSummary:
     """Run `PRISMA_STEPS` holding the review's lock."""
     run = run_loop(config, "prisma", PRISMA_STEPS, execute=execute, wait=wait)
-    return PrismaLoopSummary(config.review_id, run.results.get(PRISMA), tuple(run.timings))
+    return PrismaLoopSummary(config.review_id, run.result(PRISMA, PrismaSummary), tuple(run.timings))

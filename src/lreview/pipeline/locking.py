@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from lreview.config import ReviewConfig
 from lreview.pipeline.common import open_store
-from lreview.pipeline.pubmed import UNFINISHED
 from lreview.store import Store
 from lreview.store.locks import LockHeld
 
@@ -52,12 +51,10 @@ def review_lock(
 
 @contextmanager
 def refresh_lock(config: ReviewConfig, store: Store | None = None) -> Iterator[None]:
-    """Hold the review's lock as a refresh started by hand does: refused at once if a run holds it.
-    Search runs still `running` when it is taken were left by a process that died: they are marked failed."""
+    """Hold the review's lock as a refresh started by hand does: refused at once if a run holds it."""
     with ExitStack() as stack:
         own = store or stack.enter_context(open_store(config))
         stack.enter_context(review_lock(config, own, "refresh"))
-        own.fail_unfinished_runs(config.review_id, UNFINISHED)
         yield
 
 

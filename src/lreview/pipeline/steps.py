@@ -17,7 +17,6 @@ or Prefect, which the library never imports.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from lreview.pipeline.duplicates import DedupStepSummary, deduplicate_store
 from lreview.pipeline.imports import ImportSummary, import_folders
 from lreview.pipeline.ingest import InboxResult, ingest_decisions, ingest_inbox
 from lreview.pipeline.locking import review_lock
+from lreview.pipeline.prisma import PrismaSummary, prisma
 from lreview.pipeline.pubmed import UNFINISHED, HarvestSummary, find_search, harvest, pubmed_client
 from lreview.pipeline.ranking import RankStepSummary, rank_store
 from lreview.pipeline.screening import EmitSummary, emit_workbooks
@@ -191,19 +191,9 @@ def rank_if_decided(run: LoopRun) -> RankStepSummary | EmitSummary:
     return rank_store(run.config, run.store) if decided else emit_workbooks(run.config, run.store)
 
 
-def export_prisma(run: LoopRun) -> object | None:
-    """The PRISMA 2020 counts, checked, and its files (rewritten from the store, so a retry is safe).
-
-    Calls `lreview.pipeline.prisma.prisma` once that module exists; None until then.
-    """
-    try:
-        module = importlib.import_module("lreview.pipeline.prisma")
-    except ModuleNotFoundError as exc:
-        if exc.name != "lreview.pipeline.prisma":
-            raise
-        return None
-    summary: object = module.prisma(run.config)
-    return summary
+def export_prisma(run: LoopRun) -> PrismaSummary:
+    """The PRISMA 2020 counts, checked, and its files (rewritten from the store, so a retry is safe)."""
+    return prisma(run.config)
 
 
 FAIL_UNFINISHED, HARVEST, IMPORT, INGEST, DEDUPE, RANK, PRISMA = (

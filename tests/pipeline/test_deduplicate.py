@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from lreview import pipeline
+from lreview.config import ReviewConfig
+from lreview.pipeline.duplicates import dedup_index_path, related_pairs
 from lreview.sources.eutils import EutilsClient, EutilsSettings
+from lreview.sources.loader import load_file
 from lreview.store import Store
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import make_articles
@@ -75,3 +79,83 @@ def test_config_chooses_whether_a_preprint_is_merged_with_its_article(
     with Store.open(config.database_url) as store:
         summary = pipeline.deduplicate_store(config, store)
     assert (summary.records, summary.publications) == (2, publications)
+
+
+# ---- incremental runs: the stored clusters are always those of a full run ---------------------------
+
+
+def _full_again(config: ReviewConfig, store: Store) -> tuple[list[list[int]], int]:
+    """Re-cluster everything (the index deleted) and return its clusters and new possible pairs;
+    check that its related pairs are the incremental run's."""
+    related = related_pairs(store, config.review_id)
+    dedup_index_path(config).unlink()
+    summary = pipeline.deduplicate_store(config, store)
+    assert summary.mode == "full (no index of the previous run)"
+    assert related_pairs(store, config.review_id) == related
+    return store.latest_clusters(config.review_id), summary.new_possible
+
+
+def test_each_refresh_clusters_only_new_records_and_stores_the_full_runs_clusters(
+    tmp_path: Path, store_url: str
+) -> None:
+    config = make_config(tmp_path, store_url)
+    articles = make_articles(90, start=date(2024, 1, 1), end=date(2025, 6, 1))
+    weeks = [
+        ris_for(articles[:40]),
+        ris_for(articles[40:70]) + ris_for(articles[5:12], doi_prefix="doi:"),  # copies of old ones
+        ris_for(articles[70:]) + ris_for(articles[60:66], doi_prefix=""),
+    ]
+    with Store.open(store_url) as store:
+        for week, text in enumerate(weeks):
+            pipeline.import_files(config, [write(tmp_path / f"week{week}.ris", text)], source=f"db{week}")
+            summary = pipeline.deduplicate_store(config, store)
+            assert summary.mode.startswith("full" if week == 0 else "incremental")
+        incremental = store.latest_clusters(config.review_id)
+        full, new_possible = _full_again(config, store)
+    assert incremental == full  # the same clusters, canonical records and numbering
+    assert new_possible == 0  # and the incremental runs queued every possible pair the full run finds
+    assert (len(full), sum(len(c) for c in full)) == (90, 90 + 7 + 6)
+
+
+def test_a_real_set_added_in_two_parts_clusters_as_one_full_run(
+    shared_data: Path, store_url: str, tmp_path: Path
+) -> None:
+    folder = shared_data / "dedup" / "normalized" / "neuroimaging"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    records = load_file(folder / "records.csv")
+    config = make_config(tmp_path, store_url)
+    cut = len(records) * 4 // 5
+    with Store.open(store_url) as store:
+        store.store_records("imp", "records", records[:cut])
+        pipeline.deduplicate_store(config, store)
+        store.store_records("imp", "records", records[cut:])
+        summary = pipeline.deduplicate_store(config, store)
+        assert summary.mode.startswith("incremental")
+        incremental = store.latest_clusters("imp")
+        full, new_possible = _full_again(config, store)
+    assert incremental == full
+    assert new_possible == 0
+
+
+def test_a_revised_record_whose_keys_changed_makes_a_full_run_and_a_verdict_an_incremental_one(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    articles = make_articles(6, start=date(2024, 1, 1), end=date(2024, 6, 1))
+    pipeline.import_files(config, [write(tmp_path / "a.ris", ris_for(articles))], source="Embase")
+    with Store.open(config.database_url) as store:
+        pipeline.deduplicate_store(config, store)
+        first = next(iter(store.iter_records("imp")))
+        store.store_records("imp", "Embase", [replace(first.record, title="An entirely new title")])
+        summary = pipeline.deduplicate_store(config, store)
+        assert summary.mode == f"full (record {first.id} was revised and its deduplication keys changed)"
+        second = list(store.iter_records("imp"))[1]
+        store.store_records("imp", "Embase", [replace(second.record, keywords=("naltrexone",))])
+        assert pipeline.deduplicate_store(config, store).mode.startswith("incremental")
+        a, b = (r.id for r in list(store.iter_records("imp"))[2:4])
+        store.add_duplicate_pairs("imp", [(a, b, 0.8)])
+        store.decide_duplicate_pair("imp", a, b, "confirmed", "ann")
+        summary = pipeline.deduplicate_store(config, store)
+        assert summary.mode == "incremental (2 records re-clustered)"
+        assert sorted([a, b]) in [sorted(c) for c in store.latest_clusters("imp")]

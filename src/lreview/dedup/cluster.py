@@ -4,8 +4,8 @@ Pairwise decisions are not transitive: A~B and B~C may chain an erratum to its a
 papers with different DOIs, through a record that lacks the distinguishing field. So every union
 is checked at cluster level: one cluster holds at most one PMID, one DOI (unless a pair with two
 DOIs was confirmed on all other fields), one kind of publication (article, erratum, ...), one set
-of part numbers, years at most one apart, one first page, at most one pre-existing cluster
-(incremental runs never re-cluster stored records), and no two records a guard or a human kept apart.
+of part numbers, years at most one apart, one first page, and no two records a guard or a human
+kept apart.
 """
 
 from __future__ import annotations
@@ -26,24 +26,21 @@ class _Cluster:
     parts: set[frozenset[int]]
     years: set[int]
     pages: set[PageKey]
-    existing: set[int]
     cannot: set[int] = field(default_factory=set)  # positions this cluster must never join
 
 
 class Clusters:
     """Union-find over record positions with cluster-level conflict checks."""
 
-    def __init__(self, keys: Sequence[Keys], existing: Sequence[int | None] | None = None) -> None:
+    def __init__(self, keys: Sequence[Keys]) -> None:
         self._parent = list(range(len(keys)))
         self._keys = keys
-        self._existing = existing
         self._states: dict[int, _Cluster] = {}  # per root, built when first needed
 
     def _state(self, root: int) -> _Cluster:
         state = self._states.get(root)
         if state is None:
             k = self._keys[root]
-            old = self._existing[root] if self._existing is not None else None
             state = self._states[root] = _Cluster(
                 size=1,
                 dois={k.doi} if k.doi else set(),
@@ -52,7 +49,6 @@ class Clusters:
                 parts={k.parts},
                 years={k.year} if k.year is not None else set(),
                 pages={k.pages} if k.first_page else set(),
-                existing={old} if old is not None else set(),
             )
         return state
 
@@ -92,8 +88,6 @@ class Clusters:
             return "cluster years more than one apart"
         if a.pages and b.pages and "pages" not in overrides and not self._pages_compatible(a, b):
             return "cluster would hold different pages"
-        if len(a.existing | b.existing) > 1:
-            return "would join two existing clusters"
         if any(self.find(p) == rj for p in a.cannot) or any(self.find(p) == ri for p in b.cannot):
             return "cluster holds a pair kept apart"
         return None
@@ -133,13 +127,7 @@ class Clusters:
         a.parts |= b.parts
         a.years |= b.years
         a.pages |= b.pages
-        a.existing |= b.existing
         a.cannot |= b.cannot
-
-    def existing_id(self, position: int) -> int | None:
-        """The pre-existing cluster id this record's cluster joined, if any."""
-        ids = self._state(self.find(position)).existing
-        return min(ids) if ids else None
 
     def groups(self) -> list[list[int]]:
         """Member positions per cluster, clusters ordered by their first member."""

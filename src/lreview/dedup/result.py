@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lreview.dedup.compare import Verdict
+from lreview.dedup.keys import Keys
 from lreview.records import Record
 
 PairKey = frozenset[str]
@@ -75,9 +77,14 @@ class DedupResult:
 
 @dataclass(frozen=True, slots=True)
 class IncrementalResult:
-    """Where each new record went: an existing cluster id, or a fresh id above all existing ones."""
+    """What an incremental run changed: `clusters` replace every stored cluster holding one of
+    `reclustered` (record ids; canonical first, then the others ascending); pairs name record ids."""
 
-    cluster_of_new: list[int]
-    joined_existing: list[bool]  # True when that new record joined a cluster that was already stored
-    possible: list[PossiblePair]  # positions: existing records first (0..len(existing)-1), then new
-    related: list[RelatedPair]
+    clusters: list[tuple[int, ...]]
+    reclustered: frozenset[int]
+    possible: list[PossiblePair]
+    related: list[RelatedPair]  # every related pair of the review across clusters, as a full run's
+    compared: frozenset[int]  # the records whose pairs were compared again (part of `reclustered`)
+    links: dict[tuple[int, int], Verdict]  # every link touching `compared` (replaces the stored ones)
+    added: dict[int, Keys]  # the keys of the records the previous run did not have
+    studies: list[RelatedPair]  # the study links that touch those records (in one cluster or across)

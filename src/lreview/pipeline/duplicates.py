@@ -1,9 +1,17 @@
 """Deduplicate every record of a review in the store, honouring humans' verdicts on possible pairs.
 
-The whole review is clustered again on each run (the clustering is deterministic and fast enough for
-reviews of 10^5 records), so a record harvested today joins the cluster of an earlier duplicate; a
-decision logged on any member of a cluster holds for the whole cluster, so such a record inherits
-that decision and is never sent to reviewers again.
+Each run stores the clusters of all the review's records, exactly as clustering all of them again
+would give (the same partition and canonical records): a record harvested today joins the cluster of
+an earlier duplicate, and a decision logged on any member of a cluster holds for the whole cluster,
+so such a record inherits that decision and is never sent to reviewers again.
+
+A run is incremental (`lreview.dedup.dedupe_incremental`: only records near the added or revised
+ones are compared and re-clustered) when the index the last run left (`dedup_index.py`) describes
+that run, this lreview version and the same `[dedup] related` option. It clusters every record
+again ("full") when there is no such index (first run, the file deleted, another version or option,
+a dedup run by another machine), when a revised record's deduplication keys changed, or when the
+store and the index disagree (a record gone, the clusters not the index's); the summary says which
+and why. A human verdict changed since the last run is handled incrementally.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +29,21 @@ from typing import Any
 import pandas as pd
 
 from lreview.config import ReviewConfig
-from lreview.dedup import DedupOptions, dedupe, pair_key
+from lreview.dedup import (
+    DedupOptions,
+    NotIncremental,
+    RelatedPair,
+    cluster_batch,
+    dedupe_incremental,
+    pair_key,
+)
 from lreview.errors import InputError
 from lreview.pipeline.common import open_store, table
+from lreview.pipeline.dedup_index import StoredIndex, expected_meta, write_index
 from lreview.pipeline.tables import cell, write_csv
 from lreview.store import DuplicateVerdict, Store, StoredRecord
+
+Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,7 @@ class DedupStepSummary:
     publications: int
     possible_pending: int
     new_possible: int
+    mode: str = "full"  # "full (why)" or "incremental (N records re-clustered)"
 
     @property
     def duplicates_removed(self) -> int:
@@ -53,45 +74,149 @@ class DedupStepSummary:
         return rows
 
     def format(self) -> str:
-        return "\n".join([f"deduplication of review {self.review_id}", table(self.rows())])
+        return "\n".join([f"deduplication of review {self.review_id}: {self.mode}", table(self.rows())])
+
+
+@dataclass(frozen=True)
+class _Run:
+    run_id: int
+    records: int
+    publications: int
+    new_possible: int
+    mode: str
+
+
+def dedup_index_path(config: ReviewConfig) -> Path:
+    """Where the last dedup run's index is kept (see `dedup_index`)."""
+    return config.output_dir / "cache" / "dedup-index.sqlite"
 
 
 def deduplicate_store(
     config: ReviewConfig, store: Store, stored: Sequence[StoredRecord] | None = None
 ) -> DedupStepSummary:
-    """Cluster the review's records (`stored`, if already read), save clusters, queue possible pairs."""
-    stored = list(store.iter_records(config.review_id)) if stored is None else stored
+    """Cluster the review's records, save the clusters, queue possible pairs; incrementally when the
+    last run's index allows (see the module docstring), else over `stored` (if already read) or all."""
+    review_id, related = config.review_id, config.dedup.related
+    versions = store.record_versions(review_id)
+    human = {
+        (p.record_a, p.record_b): p.status == "confirmed"
+        for p in store.duplicate_pairs(review_id)
+        if p.status != "pending" and p.record_a in versions and p.record_b in versions
+    }
+    last_run = store.input_marks(review_id)["upto_dedup_run"]
+    index = StoredIndex.open(dedup_index_path(config), expected_meta(review_id, last_run, related))
+    why = "first run" if not last_run else "no index of the previous run"
+    run = None
+    if index is not None:
+        try:
+            run = _incremental(config, store, index, versions, human, last_run)
+        except NotIncremental as exc:
+            why = str(exc)
+        except (sqlite3.Error, UnicodeError) as exc:
+            why = f"index unreadable ({exc})"
+        finally:
+            index.close()
+    if run is None:
+        run = _full(config, store, stored, versions, human, why)
+    return DedupStepSummary(
+        review_id=review_id,
+        dedup_run=run.run_id,
+        identified_by_source=store.count_by_source(review_id),
+        records=run.records,
+        publications=run.publications,
+        possible_pending=len(store.duplicate_pairs(review_id, status="pending")),
+        new_possible=run.new_possible,
+        mode=run.mode,
+    )
+
+
+def _full(
+    config: ReviewConfig,
+    store: Store,
+    stored: Sequence[StoredRecord] | None,
+    versions: Mapping[int, str],
+    human: Mapping[Pair, bool],
+    why: str,
+) -> _Run:
+    review_id, related = config.review_id, config.dedup.related
+    stored = sorted(store.iter_records(review_id) if stored is None else stored, key=lambda s: s.id)
     ids = [s.id for s in stored]
     records = [s.record for s in stored]
     position = {record_id: i for i, record_id in enumerate(ids)}
     decisions = {
-        pair_key(records[position[p.record_a]], records[position[p.record_b]]): p.status == "confirmed"
-        for p in store.duplicate_pairs(config.review_id)
-        if p.status != "pending" and p.record_a in position and p.record_b in position
+        pair_key(records[position[a]], records[position[b]]): same
+        for (a, b), same in human.items()
+        if a in position and b in position
     }
-    related = config.dedup.related
-    result = dedupe(records, DedupOptions(decisions=decisions, related=related))
+    batch = cluster_batch(records, DedupOptions(decisions=decisions, related=related))
+    result = batch.result
     clusters = [[ids[c.canonical], *(ids[m] for m in c.members if m != c.canonical)] for c in result.clusters]
+    linked = [(ids[p.a], ids[p.b], p.reason) for p in result.related]
+    run_id = store.save_clusters(review_id, clusters, _params(related, len(decisions), linked))
+    new_pairs = store.add_duplicate_pairs(review_id, [(ids[p.a], ids[p.b], p.score) for p in result.possible])
+    path = dedup_index_path(config)
+    try:
+        write_index(
+            path,
+            {rid: (records[n], batch.keys[n]) for n, rid in enumerate(ids)},
+            {(ids[i], ids[j]): v for (i, j), v in batch.links.items()},
+            [RelatedPair(ids[p.a], ids[p.b], p.reason) for p in batch.studies],
+            versions,
+            {pair: same for pair, same in human.items() if pair[0] in position and pair[1] in position},
+            expected_meta(review_id, run_id, related),
+        )
+    except (OSError, sqlite3.Error, UnicodeError):
+        with suppress(OSError):
+            path.unlink()  # the next run is a full one
+    return _Run(run_id, len(records), len(clusters), new_pairs, f"full ({why})")
+
+
+def _incremental(
+    config: ReviewConfig,
+    store: Store,
+    index: StoredIndex,
+    versions: Mapping[int, str],
+    human: Mapping[Pair, bool],
+    last_run: int,
+) -> _Run:
+    review_id, related = config.review_id, config.dedup.related
+    known = index.versions()
+    gone = known.keys() - versions.keys()
+    if gone:
+        raise NotIncremental(f"record {min(gone)} of the previous run is no longer in the store")
+    changed_ids = [rid for rid, raw in versions.items() if known.get(rid) != raw]
+    changed = {rid: s.record for rid, s in store.get_records(review_id, changed_ids).items()}
+    clusters = store.latest_clusters(review_id)
+    if sum(len(c) for c in clusters) != len(known):
+        raise NotIncremental(f"dedup run {last_run} does not hold the records its index holds")
+
+    def fetch(ids: Sequence[int] | Any) -> dict[int, Any]:
+        return {rid: s.record for rid, s in store.get_records(review_id, list(ids)).items()}
+
+    result = dedupe_incremental(index, clusters, changed, human, fetch, DedupOptions(related=related))
+    mode = f"incremental ({len(result.reclustered)} records re-clustered)"
+    if not result.reclustered and not result.possible:
+        return _Run(last_run, len(versions), len(clusters), 0, mode)  # nothing changed: the run stands
+    kept = [c for c in clusters if result.reclustered.isdisjoint(c)]
+    partition = sorted([*kept, *(list(c) for c in result.clusters)], key=min)  # numbered as a full run
+    linked = [(p.a, p.b, p.reason) for p in result.related]
+    params = _params(related, len(human), linked) | {"incremental": len(result.reclustered)}
+    run_id = store.save_clusters(review_id, partition, params)
+    new_pairs = store.add_duplicate_pairs(review_id, [(p.a, p.b, p.score) for p in result.possible])
+    index.update(
+        result,
+        changed,
+        {rid: versions[rid] for rid in changed},
+        human,
+        expected_meta(review_id, run_id, related),
+    )
+    return _Run(run_id, len(versions), len(partition), new_pairs, mode)
+
+
+def _params(related: str, decisions: int, linked: Sequence[tuple[int, int, str]]) -> dict[str, Any]:
     # related pairs (preprint/published, abstract/article, report/registration of one study) are
     # kept with the run's parameters: [record id, record id, reason]
-    linked = [[ids[p.a], ids[p.b], p.reason] for p in result.related]
-    run_id = store.save_clusters(
-        config.review_id,
-        clusters,
-        {"related": related, "human_decisions": len(decisions), "related_pairs": linked},
-    )
-    new_pairs = store.add_duplicate_pairs(
-        config.review_id, [(ids[p.a], ids[p.b], p.score) for p in result.possible]
-    )
-    return DedupStepSummary(
-        review_id=config.review_id,
-        dedup_run=run_id,
-        identified_by_source=store.count_by_source(config.review_id),
-        records=len(records),
-        publications=len(result.clusters),
-        possible_pending=len(store.duplicate_pairs(config.review_id, status="pending")),
-        new_possible=new_pairs,
-    )
+    return {"related": related, "human_decisions": decisions, "related_pairs": [list(p) for p in linked]}
 
 
 def related_pairs(store: Store, review_id: str) -> list[tuple[int, int, str]]:

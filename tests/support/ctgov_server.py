@@ -10,6 +10,7 @@ For tests and benchmarks only.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -80,6 +81,10 @@ def many_studies(n: int, start: int = 1) -> list[Study]:
     ]
 
 
+def _nct(s: Study) -> str:
+    return str(s["protocolSection"]["identificationModule"]["nctId"])
+
+
 def _updated(s: Study) -> str:
     return str(s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"])
 
@@ -101,6 +106,9 @@ class CtgovServer(JsonServer):
     ) -> None:
         super().__init__(enforce_rate=enforce_rate, latency=latency)
         self.studies: dict[str, Study] = {}
+        self._encoded: dict[str, bytes] = {}  # each study's JSON, encoded once (a page joins them)
+        self._order: list[str] = []
+        self._updated: dict[str, str] = {}
         self.add(studies)
         self.match = match
         self.empty_last_page = empty_last_page
@@ -109,21 +117,22 @@ class CtgovServer(JsonServer):
     def add(self, studies: Iterable[Study]) -> None:
         """Add or replace (revise) studies by NCT id."""
         for s in studies:
-            self.studies[s["protocolSection"]["identificationModule"]["nctId"]] = s
+            nct = s["protocolSection"]["identificationModule"]["nctId"]
+            self.studies[nct] = s
+            self._encoded[nct] = json.dumps(s).encode()
+            self._updated[nct] = _updated(s)
+        self._order = sorted(self.studies)
 
     def page(self, endpoint: str, params: dict[str, str]) -> Any:
         if endpoint != "studies":
             raise LookupError(f"unknown endpoint {endpoint}")
-        found = sorted(
-            self.studies.values(), key=lambda s: str(s["protocolSection"]["identificationModule"]["nctId"])
-        )
+        keys = self._order
         window = _RANGE.search(params.get("filter.advanced", ""))
         if window:
             lo, hi = window.groups()
-            found = [
-                s for s in found
-                if (lo == "MIN" or _updated(s) >= lo) and (hi == "MAX" or _updated(s) <= hi)
-            ]  # fmt: skip
+            lo, hi = ("" if lo == "MIN" else lo), ("9999" if hi == "MAX" else hi)
+            keys = [k for k in keys if lo <= self._updated[k] <= hi]
+        found = [self.studies[k] for k in keys]
         if self.match is not None:
             found = [s for s in found if self.match(params, s)]
         size = int(params.get("pageSize", "10"))
@@ -133,7 +142,7 @@ class CtgovServer(JsonServer):
         offset = int(token[1:]) if token else 0
         number = offset // size + 1
         chunk = found[offset : offset + size]
-        answer: dict[str, Any] = {"studies": chunk}
+        answer: dict[str, Any] = {}
         if params.get("countTotal") == "true":
             answer["totalCount"] = len(found)
         more = offset + size < len(found) or (self.empty_last_page and chunk and offset + size == len(found))
@@ -141,7 +150,10 @@ class CtgovServer(JsonServer):
             answer["nextPageToken"] = f"t{offset + size}"
         if self.repeat_token_after is not None and number >= self.repeat_token_after and token:
             answer["nextPageToken"] = token
-        return answer
+        studies = b",".join(self._encoded[_nct(s)] for s in chunk)
+        rest = json.dumps(answer).encode()  # b"{}" or b'{"totalCount": ...}'
+        tail = b"}" if rest == b"{}" else b"," + rest[1:]
+        return b'{"studies":[' + studies + b"]" + tail
 
 
 def today_range(lo: date | None, hi: date) -> str:

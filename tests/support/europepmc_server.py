@@ -9,6 +9,7 @@ For tests and benchmarks only.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -91,13 +92,20 @@ class EuropePmcServer(JsonServer):
     ) -> None:
         super().__init__(enforce_rate=enforce_rate, latency=latency)
         self.results: dict[str, Result] = {}
+        self._encoded: dict[str, bytes] = {}  # each result's JSON, encoded once (a page joins them)
+        self._order: list[str] = []
+        self._indexed: dict[str, str] = {}
         self.add(results)
         self.match = match
         self.repeat_last_cursor = repeat_last_cursor
 
     def add(self, results: Iterable[Result]) -> None:
         for r in results:
-            self.results[f"{r['source']}:{r['id']}"] = r
+            key = f"{r['source']}:{r['id']}"
+            self.results[key] = r
+            self._encoded[key] = json.dumps(r).encode()
+            self._indexed[key] = r["firstIndexDate"]
+        self._order = sorted(self.results)
 
     def page(self, endpoint: str, params: dict[str, str]) -> Any:
         if endpoint != "search":
@@ -105,11 +113,12 @@ class EuropePmcServer(JsonServer):
         if params.get("format") != "json" or params.get("resultType") != "core":
             raise LookupError("this fake serves format=json&resultType=core only")
         query = params.get("query", "")
-        found = [self.results[k] for k in sorted(self.results)]
+        keys = self._order
         window = _WINDOW.search(query)
         if window:
             lo, hi = window.groups()
-            found = [r for r in found if lo <= r["firstIndexDate"] <= hi]
+            keys = [k for k in keys if lo <= self._indexed[k] <= hi]
+        found = [self.results[k] for k in keys]
         if self.match is not None:
             found = [r for r in found if self.match(query, r)]
         size = int(params.get("pageSize", "25"))
@@ -120,13 +129,14 @@ class EuropePmcServer(JsonServer):
         chunk = found[offset : offset + size]
         done = offset + size >= len(found)
         following = cursor if done and self.repeat_last_cursor else f"c{offset + len(chunk)}"
-        return {
+        head = {
             "version": "6.9",
             "hitCount": len(found),
             "nextCursorMark": following,
             "request": {"queryString": query, "cursorMark": cursor, "pageSize": size},
-            "resultList": {"result": chunk},
         }
+        results = b",".join(self._encoded[f"{r['source']}:{r['id']}"] for r in chunk)
+        return json.dumps(head).encode()[:-1] + b', "resultList": {"result": [' + results + b"]}}"
 
 
 def main() -> int:

@@ -154,9 +154,10 @@ class JsonServer:
             value = self.page(path[len(self.prefix) :], params)
         except LookupError as exc:
             return 400, json.dumps({"message": str(exc)}).encode()
-        return 200, json.dumps(value).encode()
+        return 200, value if isinstance(value, bytes) else json.dumps(value).encode()
 
     def page(self, endpoint: str, params: dict[str, str]) -> Any:
+        """The JSON value (or its encoded bytes) answering `endpoint` with `params`."""
         raise NotImplementedError
 
     def _over_rate(self, arrived: float) -> bool:

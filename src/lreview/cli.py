@@ -2,7 +2,8 @@
 
 Errors lreview raises on purpose (`LreviewError`) are printed as one line on stderr with exit code 2;
 `--debug` shows the traceback. Heavy modules are imported inside each command so `lreview --help`
-stays fast. `serve` runs `flows/serve.py` in a child process: the library never imports Prefect.
+stays fast. `serve` becomes `python flows/serve.py` (a child process where there is no exec): the
+library never imports Prefect.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = {**os.environ, "DO_NOT_TRACK": "1"}
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     command = [sys.executable, str(flow), "--config", str(args.config)]
+    if os.name == "posix":  # become the serving process, so a stop signal reaches Prefect's runner
+        sys.stdout.flush()
+        os.execve(sys.executable, command, env)
     return subprocess.call(command, env=env)
 
 

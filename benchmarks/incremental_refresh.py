@@ -13,9 +13,11 @@ refresh, timed part by part as `lreview refresh` runs them: the `--new` records 
 (`deduplicate_store`, incremental), rank (`rank_store` without emit) and the workbook emit
 (`emit_workbooks` given the new ranking's order, as `rank_store` calls it). Each part prints wall
 and CPU time; the target is dedupe + rank + emit <= 5 s.
-Finally the index is deleted and the review clustered again in full: the script fails unless the
-incremental run's clusters (partition, canonical records, numbering) and related pairs are the
-same. PostgreSQL runs in a throw-away database on the given server (dropped afterwards).
+Then the ranking is reproduced with features fitted from scratch (`lreview rank --reproduce`: same
+order, scores within 1e-9, or an error), and the dedup index is deleted and the review clustered
+again in full: the script fails unless the incremental run's clusters (partition, canonical records,
+numbering) and related pairs are the same. PostgreSQL runs in a throw-away database on the given
+server (dropped afterwards).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from scale import build  # noqa: E402
 from lreview.config import parse_config  # noqa: E402
 from lreview.decisions import EXCLUDE, INCLUDE, TITLE_ABSTRACT, Decision  # noqa: E402
 from lreview.pipeline.duplicates import dedup_index_path, deduplicate_store, related_pairs  # noqa: E402
-from lreview.pipeline.ranking import rank_store  # noqa: E402
+from lreview.pipeline.ranking import rank_store, reproduce  # noqa: E402
 from lreview.pipeline.screening import emit_workbooks  # noqa: E402
 from lreview.records import Record  # noqa: E402
 from lreview.store import Store  # noqa: E402
@@ -152,6 +154,7 @@ def run(backend: str, records: list[Record], old: int, admin_url: str, profile: 
             print(f"  dedupe: {dedup.mode}; {dedup.records:,} records, {dedup.publications:,} publications")
             verdict = "met" if total <= 5 else "NOT met"
             print(f"  dedupe + rank + emit: {total:.2f} s wall (target <= 5 s: {verdict})", flush=True)
+            print(f"  {reproduce(config, ranked.model_run_id)}", flush=True)  # features from scratch
             incremental = store.latest_clusters(REVIEW)
             linked = related_pairs(store, REVIEW)
             dedup_index_path(config).unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,3 +64,40 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path) -> None:
     assert same(views, build_features(records(), get_model("lreview")))
     with np.load(path, allow_pickle=False) as data:
         assert str(data["key"]) == content_key(records(), get_model("lreview"))
+
+
+def test_after_records_are_added_only_those_are_read_and_the_views_match_a_fresh_build(
+    tmp_path: Path,
+) -> None:
+    config = get_model("lreview")
+    path = tmp_path / "cache" / "features.npz"
+    words = ["naltrexone", "endometriosis", "pain", "trial", "placebo"]
+    words += ["dose", "crohn", "statin", "infarction", "cohort"]
+    rng = np.random.default_rng(5)
+    pool = [
+        Record(
+            source="t",
+            source_id=str(i),
+            title=" ".join(rng.choice(words, 6)),
+            abstract=" ".join(rng.choice(words, 30)),
+            mesh=tuple(rng.choice(words, 2)),
+        )
+        for i in range(160)
+    ]
+    first, later = pool[:120], pool[:60] + pool[70:160]  # ten re-clustered away, forty added
+    asked: list[list[int]] = []
+
+    def reader(chosen: list[Record]) -> Callable[[Sequence[int]], list[Record]]:
+        def read(positions: Sequence[int]) -> list[Record]:
+            asked.append(list(positions))
+            return [chosen[n] for n in positions]
+
+        return read
+
+    cached_features(path, first, config, key="a", counts=([r.source_id for r in first], reader(first)))
+    views = cached_features(
+        path, later, config, key="b", counts=([r.source_id for r in later], reader(later))
+    )
+    assert asked[1] == list(range(110, 150))  # the forty records the counts did not have
+    fresh = build_features(later, config)
+    assert all(abs(x - y).max() < 1e-15 and x.shape == y.shape for x, y in zip(views, fresh, strict=True))

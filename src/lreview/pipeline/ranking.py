@@ -39,6 +39,7 @@ from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
 from lreview.screening.states import ReviewStates, StageState, derive_states, final_labels, training_labels
 from lreview.store import Store, StoredRecord, rank_order
+from lreview.store.upsert import content_hash
 
 MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_marks returns
 
@@ -234,7 +235,15 @@ def rank_store(
     hashes = [versions[p.record_id] for p in pubs]
 
     def build(records: Sequence[Record], model: ModelConfig) -> tuple[sp.csr_matrix, ...]:
-        return cached_features(feature_cache_path(config), records, model, key=hashes_key(hashes, model))
+        def read(positions: Sequence[int]) -> Sequence[Record]:  # only records the counts lack
+            ids = [pubs[n].record_id for n in positions]
+            found = store.get_records(config.review_id, ids)
+            if any(rid not in found or content_hash(found[rid].record) != versions[rid] for rid in ids):
+                return [records[n] for n in positions]  # revised since the marks: read as of them
+            return [found[rid].record for rid in ids]
+
+        key = hashes_key(hashes, model)
+        return cached_features(feature_cache_path(config), records, model, key=key, counts=(hashes, read))
 
     states, screened, ranking = _rank_inputs(config, store, pubs, marks, build=build)
     labels = dict(screened)

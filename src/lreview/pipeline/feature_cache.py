@@ -9,7 +9,8 @@ re-clustered; another model or version), or which cannot be read, is rebuilt and
 When the matrices must be rebuilt because records were added, revised or re-clustered, a second
 file beside it (`.counts.npz`) holds each record's term counts (`lreview.rank.counts`), keyed by the
 store's content hashes: only the records not in it are read and tokenised, and the TF-IDF views are
-recomputed from the combined counts (equal to a fit from scratch to the last bit of each value).
+recomputed from the combined counts (a fit from scratch gives the same entries; values agree to
+within 1e-15, rounding in the last bit).
 Not for: anything the store must keep; deleting the cache files only costs time.
 """
 

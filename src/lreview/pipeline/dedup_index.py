@@ -218,6 +218,7 @@ def write_index(
                 _add_studies(conn, studies)
                 _write_human(conn, human)
                 conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; teammates' runs may read it too
         os.replace(tmp, path)
     except BaseException:
         with suppress(OSError):

@@ -20,12 +20,12 @@ import scipy.sparse as sp
 
 from lreview import __version__
 from lreview.config import ReviewConfig
-from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, STAGES, TITLE_ABSTRACT, Decision
+from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, TITLE_ABSTRACT, Decision
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import open_store
 from lreview.pipeline.feature_cache import cached_features, hashes_key
-from lreview.pipeline.screening import EmitSummary, emit_workbooks, review_states
+from lreview.pipeline.screening import EmitSummary, emit_workbooks, needed_by_stage, review_states
 from lreview.rank.active import (
     DEFAULT_MODEL,
     FeatureBuilder,
@@ -171,8 +171,7 @@ def publication_states(
     config: ReviewConfig, pubs: list[Publication], decisions: list[Decision]
 ) -> ReviewStates:
     """The lifecycle states of `pubs` given a decision log (for a past model run: the log as it was)."""
-    needed = {stage: config.screening.needed(stage) for stage in STAGES}
-    return derive_states([p.members for p in pubs], decisions, needed)
+    return derive_states([p.members for p in pubs], decisions, needed_by_stage(config))
 
 
 def screening_labels(pubs: list[Publication], states: ReviewStates) -> list[tuple[int, bool]]:

@@ -18,10 +18,9 @@ from pathlib import Path
 from lreview.config import ReviewConfig
 from lreview.decisions import FULL_TEXT, STAGES, TITLE_ABSTRACT
 from lreview.pipeline.common import table
-from lreview.records import Record
 from lreview.screening.agreement import agreement, agreement_csv, agreement_rows
 from lreview.screening.assign import assign, conflicts, status_at
-from lreview.screening.details import details, source_flags
+from lreview.screening.details import details, flags
 from lreview.screening.pairs import CATEGORIES, decision_pairs
 from lreview.screening.states import Publication, ReviewStates, derive_states
 from lreview.screening.workbook import (
@@ -48,8 +47,12 @@ def review_states(config: ReviewConfig, store: Store) -> ReviewStates:
     clusters = store.latest_clusters(config.review_id)
     clustered = {rid for members in clusters for rid in members}
     groups = [*clusters, *([rid] for rid in store.record_ids(config.review_id) if rid not in clustered)]
-    needed = {stage: config.screening.needed(stage) for stage in STAGES}
-    return derive_states(groups, store.decisions(config.review_id), needed)
+    return derive_states(groups, store.decisions(config.review_id), needed_by_stage(config))
+
+
+def needed_by_stage(config: ReviewConfig) -> dict[str, int]:
+    """How many reviewers each stage needs (1 single, 2 dual), as `derive_states` takes it."""
+    return {stage: config.screening.needed(stage) for stage in STAGES}
 
 
 @dataclass(frozen=True)
@@ -96,19 +99,6 @@ def _prefix(config: ReviewConfig, reviewer: str, stage: str, kind: str) -> str:
     return f"{config.review_id}-{STAGE_TAG[stage]}-{kind}-{_slug(reviewer)}-"
 
 
-def _flags(records: Sequence[Record], possible: bool) -> tuple[str, ...]:
-    flags = []
-    if any(r.is_retracted for r in records):
-        flags.append("retracted")
-    if any(r.is_retraction_notice for r in records):
-        flags.append("retraction notice")
-    if any(r.is_erratum for r in records):
-        flags.append("erratum")
-    if possible:
-        flags.append("possible duplicate")
-    return (*source_flags(records), *flags)
-
-
 def workbook_rows(
     store: Store,
     config: ReviewConfig,
@@ -149,7 +139,7 @@ def workbook_rows(
                 publication_types=r.publication_types,
                 keywords=(*r.mesh, *r.keywords),
                 sources=tuple(sorted({f.source for f in found})),
-                flags=_flags(found, any(m in pending for m in p.members)),
+                flags=flags(found, any(m in pending for m in p.members)),
                 prior=prior,
                 extra=details(r),
                 link=r.url or None,
@@ -267,7 +257,7 @@ def emit_workbooks(
         path.write_bytes(data)
         _archive(folder, prefix, path)
         out.append(IssuedWorkbook(reviewer, stage, kind, len(ids), batch_id, path, "new"))
-    agreement_table(config, store, states)
+    agreement_table(config, store, states, batches)  # batches issued just now carry no decisions yet
     return EmitSummary(config.review_id, tuple(out))
 
 
@@ -278,9 +268,13 @@ def _full_text_order(states: ReviewStates) -> list[int]:
     return [p.record_id for p in passed]
 
 
-def agreement_table(config: ReviewConfig, store: Store, states: ReviewStates) -> list[dict[str, object]]:
-    """Agreement rows per stage and round, then overall; written to screening/agreement.csv."""
-    rounds: dict[int | None, int] = {b.id: b.round for b in store.batches(config.review_id)}
+def agreement_table(
+    config: ReviewConfig, store: Store, states: ReviewStates, batches: Sequence[BatchInfo] | None = None
+) -> list[dict[str, object]]:
+    """Agreement rows per stage and round, then overall; written to screening/agreement.csv.
+    `batches`: the review's batches when the caller has them (else read here)."""
+    batches = store.batches(config.review_id) if batches is None else batches
+    rounds: dict[int | None, int] = {b.id: b.round for b in batches}
     rows: list[dict[str, object]] = []
     for stage in STAGES:
         pairs = decision_pairs(states, stage, config.review.reviewers, rounds)

@@ -3,7 +3,8 @@
 A registration (ClinicalTrials.gov) row lists its status, phase, start and completion dates,
 sponsor, enrollment, conditions, interventions and secondary ids in the `details` column (its link is
 the registry page, `Record.url`); a preprint's row names its server. `source_flags` says
-"trial registration" or "preprint". Pure: records in, (label, text) pairs and flags out.
+"trial registration" or "preprint"; `flags` adds retracted, erratum and possible duplicate. Pure:
+records in, (label, text) pairs and flags out.
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ def details(record: Record) -> tuple[tuple[str, str], ...]:
         return (("Preprint server", server[0]),)
     registered = sorted({value for k, value in record.extra if k == "trial_registration"})
     return (("Trial registration", ", ".join(registered)),) if registered else ()
+
+
+def flags(records: Sequence[Record], possible_duplicate: bool) -> tuple[str, ...]:
+    """Everything a publication's `flags` cell says: its member records' kinds (`source_flags`), then
+    retracted, retraction notice, erratum, and possible duplicate (a pending pair names a member)."""
+    notes = [
+        name
+        for name, present in (
+            ("retracted", any(r.is_retracted for r in records)),
+            ("retraction notice", any(r.is_retraction_notice for r in records)),
+            ("erratum", any(r.is_erratum for r in records)),
+            ("possible duplicate", possible_duplicate),
+        )
+        if present
+    ]
+    return (*source_flags(records), *notes)
 
 
 def source_flags(records: Sequence[Record]) -> tuple[str, ...]:

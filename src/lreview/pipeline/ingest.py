@@ -53,7 +53,7 @@ def _check_workbook(
     meta = book.meta
     if meta.review != config.review_id:
         raise InputError(f"{name}: a workbook of review {meta.review!r}, not {config.review_id!r}")
-    batch = next((b for b in store.batches(config.review_id) if b.id == meta.batch), None)
+    batch = next(iter(store.batches(config.review_id, batch_id=meta.batch)), None)
     if batch is None:
         raise InputError(f"{name}: batch {meta.batch} was never issued in review {config.review_id}")
     issued = (batch.reviewer, batch.stage, batch.kind, batch.issued)

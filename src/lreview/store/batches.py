@@ -66,8 +66,8 @@ class Batches(StoreBase):
                                                       for i, r in rows])  # fmt: skip
         return batch_id
 
-    def batches(self, review_id: str) -> list[BatchInfo]:
-        """Every batch of the review, oldest first, with its record ids."""
+    def batches(self, review_id: str, *, batch_id: int | None = None) -> list[BatchInfo]:
+        """Every batch of the review (or only batch `batch_id`), oldest first, with its record ids."""
         query = sa.select(*(batches.c[c] for c in _COLUMNS)).where(batches.c.review_id == review_id)
         items = (
             sa.select(batch_items.c.batch_id, batch_items.c.record_id)
@@ -75,6 +75,8 @@ class Batches(StoreBase):
             .where(batches.c.review_id == review_id)
             .order_by(batch_items.c.batch_id, batch_items.c.position)
         )
+        if batch_id is not None:
+            query, items = query.where(batches.c.id == batch_id), items.where(batches.c.id == batch_id)
         with self._read("reading batches") as conn:
             ids: dict[int, list[int]] = {}
             for batch_id, record_id in conn.execute(items):

@@ -77,3 +77,16 @@ def test_a_new_version_counts_only_new_records_and_keeps_the_previous_studies(tm
     assert c.databases == (("Embase", 6),) and c.duplicates == 1 and c.awaiting == 5
     assert (c.screened, c.new_studies, c.previous_studies, c.total_studies) == (0, 0, 3, 3)
     assert (config.output_dir / "prisma" / "PRISMA.csv").is_file()
+
+
+def test_the_files_are_rewritten_only_when_a_count_changed(tmp_path: Path) -> None:
+    config, ids = screened_review(tmp_path, f"sqlite:///{tmp_path / 's.sqlite'}")
+    first = prisma(config)
+    stamps = [p.stat().st_mtime_ns for p in first.files]
+    again = prisma(config)
+    assert (first.written, again.written) == (True, False) and again.counts == first.counts
+    assert [p.stat().st_mtime_ns for p in again.files] == stamps and "counts unchanged" in again.format()
+    add_export(config, tmp_path, "embase-late.ris", [RANKING_ARTICLES[7]])  # one more duplicate
+    changed = prisma(config)
+    assert changed.written and changed.counts.duplicates == first.counts.duplicates + 1
+    assert '"duplicates": 4' in (config.output_dir / "prisma" / "prisma.json").read_text(encoding="utf-8")

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lreview import __version__
 from lreview.config import ReviewConfig
+from lreview.errors import PrismaError
 from lreview.pipeline.common import open_store
 from lreview.pipeline.screening import review_states
 from lreview.prisma import PrismaCounts, check
@@ -28,6 +29,8 @@ from lreview.prisma.template import packaged_template, template_rows
 from lreview.screening.states import FINAL, Lifecycle, Publication, ReviewStates, StageState
 from lreview.sources.registry import arm_of
 from lreview.store import ReviewVersion, Store
+
+FILES = ("PRISMA.csv", "prisma.json", "prisma.svg", "prisma.png")
 
 AWAITING = (Lifecycle.AWAITING_SCREENING, Lifecycle.SCREENED_ONCE, Lifecycle.IN_CONFLICT)
 FULLTEXT_AWAITING = (
@@ -106,6 +109,7 @@ class PrismaSummary:
     files: tuple[Path, ...]
     versions: int  # frozen versions so far
     frozen: int | None  # the version this run froze, if any
+    written: bool = True  # False: the counts had not changed, the files were left as they were
 
     def format(self) -> str:
         c = self.counts
@@ -121,7 +125,9 @@ class PrismaSummary:
             f"reports sought {c.sought}, not retrieved {c.not_retrieved}, "
             f"assessed {c.assessed} (+{c.fulltext_awaiting} awaiting)",
             included,
-            f"  wrote {', '.join(p.name for p in self.files)} in {self.folder}",
+            f"  wrote {', '.join(p.name for p in self.files)} in {self.folder}"
+            if self.written
+            else f"  counts unchanged since {c.as_of}: {self.folder} left as it was",
         ]
         if self.frozen is not None:
             lines.append(
@@ -143,7 +149,7 @@ def _counts_in(store: Store, config: ReviewConfig) -> tuple[ReviewStates, Prisma
 def prisma(config: ReviewConfig, *, new_version: bool = False) -> PrismaSummary:
     """Count, check and write the review's PRISMA 2020 files; with `new_version`, first freeze the
     publications that are final now as a version of the living review."""
-    from lreview.prisma.report import diagram_png, diagram_svg, prisma_json  # matplotlib: only here
+    from lreview.prisma.report import counts_from_json, diagram_png, diagram_svg, prisma_json  # matplotlib
 
     frozen = None
     with open_store(config) as store:
@@ -164,6 +170,15 @@ def prisma(config: ReviewConfig, *, new_version: bool = False) -> PrismaSummary:
             states, counts, previous = _counts_in(store, config)
         versions = len(store.versions(config.review_id))
     folder = config.output_dir / "prisma"
+    paths = tuple(folder / n for n in FILES)
+    if frozen is None and all(p.is_file() for p in paths):
+        try:
+            before = counts_from_json(paths[1].read_text(encoding="utf-8"))
+        except (OSError, PrismaError):
+            before = None
+        if before is not None and replace(before, as_of="") == replace(counts, as_of=""):
+            # every ingest runs this step: the diagram is redrawn only when a count changed
+            return PrismaSummary(config.review_id, before, folder, paths, versions, None, written=False)
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "PRISMA.csv": template_rows(counts, packaged_template()).encode("utf-8"),
@@ -173,4 +188,4 @@ def prisma(config: ReviewConfig, *, new_version: bool = False) -> PrismaSummary:
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    return PrismaSummary(config.review_id, counts, folder, tuple(folder / n for n in files), versions, frozen)
+    return PrismaSummary(config.review_id, counts, folder, paths, versions, frozen)

@@ -9,8 +9,9 @@ import pytest
 
 from lreview import pipeline
 from lreview.config import ReviewConfig
-from lreview.pipeline.prisma import prisma, prisma_counts
+from lreview.pipeline.prisma import new_studies, prisma, prisma_counts
 from lreview.prisma import check
+from lreview.screening.states import Publication, StageState, StageStatus
 from lreview.store import Store
 from tests.support.pubmed_builder import make_articles
 from tests.support.review_builders import RANKING_ARTICLES, ris_for, write
@@ -90,3 +91,22 @@ def test_the_files_are_rewritten_only_when_a_count_changed(tmp_path: Path) -> No
     changed = prisma(config)
     assert changed.written and changed.counts.duplicates == first.counts.duplicates + 1
     assert '"duplicates": 4' in (config.output_dir / "prisma" / "prisma.json").read_text(encoding="utf-8")
+
+
+def included(record_id: int, *members: int) -> Publication:
+    done = StageStatus(StageState.INCLUDED, "include")
+    return Publication(record_id, (record_id, *members), done, done)
+
+
+def test_linked_reports_are_one_study_even_through_a_record_that_was_not_included() -> None:
+    reports = [included(1, 11), included(2), included(3), included(4)]
+    # 9 (a registration nobody included) is cited by 2 and 3; 4 is the preprint of 11 (a member of 1)
+    links = [(9, 2), (9, 3), (11, 4)]
+    assert new_studies(reports, (), links) == 2
+    assert new_studies(reports, (), []) == 4
+    assert new_studies(reports, (), [(9, 2)]) == 4  # one end only: still two studies of their own
+
+
+def test_a_new_report_of_a_study_an_earlier_version_included_adds_no_study() -> None:
+    assert new_studies([included(5), included(6)], (1,), [(1, 5)]) == 1
+    assert new_studies([included(5)], (1,), [(1, 5)]) == 0

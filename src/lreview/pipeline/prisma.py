@@ -9,20 +9,30 @@ The current flow covers every record not in a frozen version: records identified
 register, duplicates among them (and new records that are duplicates of a frozen version's
 publications), then the states of the publications made only of such records. "Studies included in
 previous version" is what the newest frozen version included.
+
+Studies vs reports: an included publication is a report; reports are one study when the dedup run
+linked their records (`pipeline.duplicates.related_pairs`: a registration and the articles and
+preprints citing its NCT id, a preprint and its published version, a conference abstract and its
+article), directly or through a record that was not included (two articles citing one registration
+are one study whatever became of the registration). A new report of a study an earlier version
+included adds a report, not a study.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+from scipy.cluster.hierarchy import DisjointSet
 
 from lreview import __version__
 from lreview.config import ReviewConfig
 from lreview.errors import PrismaError
 from lreview.pipeline.common import open_store
+from lreview.pipeline.duplicates import related_pairs
 from lreview.pipeline.screening import review_states
 from lreview.prisma import PrismaCounts, check
 from lreview.prisma.template import packaged_template, template_rows
@@ -58,10 +68,29 @@ def frozen_records(p: Publication, seen: Mapping[int, datetime]) -> list[int]:
     return [rid for rid in p.members if rid not in seen or seen[rid] <= cutoff]
 
 
+def new_studies(
+    included: Sequence[Publication], earlier: Collection[int], links: Iterable[tuple[int, int]]
+) -> int:
+    """How many studies the `included` publications report that no earlier version's included records
+    (`earlier`) report: publications joined by `links` (record pairs), directly or through other records."""
+    studies = DisjointSet()
+    for a, b in (*links, *((p.record_id, m) for p in included for m in p.members)):
+        studies.add(a)
+        studies.add(b)
+        studies.merge(a, b)
+    for rid in (*earlier, *(p.record_id for p in included)):
+        studies.add(rid)
+    return len({studies[p.record_id] for p in included} - {studies[r] for r in earlier})
+
+
 def prisma_counts(
-    states: ReviewStates, sources: Mapping[int, str], previous: ReviewVersion | None
+    states: ReviewStates,
+    sources: Mapping[int, str],
+    previous: ReviewVersion | None,
+    links: Iterable[tuple[int, int]] = (),
 ) -> PrismaCounts:
-    """The PRISMA 2020 boxes for the current version (see the module docstring)."""
+    """The PRISMA 2020 boxes for the current version (see the module docstring); `links` are the
+    record pairs that are reports of one study."""
     frozen = set(previous.records) if previous else set()
     pubs = [p for p in states.publications if not frozen.intersection(p.members)]
     new_records = [rid for rid in sources if rid not in frozen]
@@ -75,7 +104,8 @@ def prisma_counts(
     sought = sum(
         n for s, n in state.items() if s not in (*AWAITING, Lifecycle.AUTO_EXCLUDED, Lifecycle.EXCLUDED)
     )
-    included = state[Lifecycle.INCLUDED]
+    included = [p for p in pubs if p.lifecycle == Lifecycle.INCLUDED]
+    earlier = previous.counts if previous else {}
     return PrismaCounts(
         databases=tuple(sorted((s, n) for s, n in by_source.items() if arm_of(s) == "database")),
         registers=tuple(sorted((s, n) for s, n in by_source.items() if arm_of(s) == "register")),
@@ -87,16 +117,21 @@ def prisma_counts(
         awaiting=sum(state[s] for s in AWAITING),
         sought=sought,
         not_retrieved=state[Lifecycle.NOT_RETRIEVED],
-        assessed=state[Lifecycle.FULLTEXT_EXCLUDED] + included,
+        assessed=state[Lifecycle.FULLTEXT_EXCLUDED] + len(included),
         fulltext_awaiting=sum(state[s] for s in FULLTEXT_AWAITING),
         excluded_reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-        new_studies=included,
-        new_reports=included,
-        previous_studies=len(previous.included) if previous else None,
-        previous_reports=len(previous.included) if previous else None,
+        new_studies=new_studies(included, previous.included if previous else (), links),
+        new_reports=len(included),
+        previous_studies=_total(earlier, "studies") if previous else None,
+        previous_reports=_total(earlier, "reports") if previous else None,
         as_of=datetime.now(UTC).isoformat(timespec="seconds"),
         version=__version__,
     )
+
+
+def _total(frozen: Mapping[str, object], what: str) -> int:
+    """Studies or reports included up to a frozen version, from the counts it was frozen with."""
+    return int(str(frozen.get(f"previous_{what}") or 0)) + int(str(frozen.get(f"new_{what}") or 0))
 
 
 @dataclass(frozen=True)
@@ -141,7 +176,8 @@ def _counts_in(store: Store, config: ReviewConfig) -> tuple[ReviewStates, Prisma
     versions = store.versions(config.review_id)
     previous = versions[-1] if versions else None
     sources = {rid: source for rid, (source, _) in store.record_sources(config.review_id).items()}
-    counts = prisma_counts(states, sources, previous)
+    links = [(a, b) for a, b, _ in related_pairs(store, config.review_id)]
+    counts = prisma_counts(states, sources, previous, links)
     check(counts)
     return states, counts, previous
 

@@ -156,17 +156,19 @@ def problems(counts: PrismaCounts) -> list[str]:
             f"reports assessed ({c.assessed}) - reports excluded ({c.fulltext_excluded}) = "
             f"{c.assessed - c.fulltext_excluded}, but reports of new included studies = {c.new_reports}"
         )
-    out.extend(_study_problems("new", c.new_studies, c.new_reports))
+    # in a living review's update a new report may be of a study an earlier version included
+    out.extend(_study_problems("new", c.new_studies, c.new_reports, c.previous_studies is None))
     if c.previous_studies is not None and c.previous_reports is not None:
-        out.extend(_study_problems("previous", c.previous_studies, c.previous_reports))
+        out.extend(_study_problems("previous", c.previous_studies, c.previous_reports, True))
     return out
 
 
-def _study_problems(which: str, studies: int, reports: int) -> list[str]:
+def _study_problems(which: str, studies: int, reports: int, own_study: bool) -> list[str]:
+    """`studies` <= `reports`; with `own_study`, reports need at least one study of their own."""
     box = "new included studies" if which == "new" else "studies included in previous version"
     if studies > reports:
         return [f"{box} ({studies}) > reports of them ({reports}): a study has at least one report"]
-    if reports > 0 and studies == 0:
+    if own_study and reports > 0 and studies == 0:
         return [f"reports of {box} ({reports}) but {box} = 0: a report belongs to a study"]
     return []
 
@@ -182,7 +184,7 @@ def check(counts: PrismaCounts) -> None:
     3. reports sought - reports not retrieved = reports assessed + awaiting full-text assessment;
     4. reports assessed - reports excluded (all reasons) = reports of new included studies;
     5. new studies <= reports of new studies, and reports imply at least one study (likewise for the
-       previous version's studies and reports);
+       previous version's studies and reports; in an update, new reports may all be of earlier studies);
     6. a previous version gives both its studies and its reports, or neither;
     7. every number >= 0;
     8. database, register and exclusion-reason names are non-empty and unique (ignoring case) in their list.

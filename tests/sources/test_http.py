@@ -12,10 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from lreview.errors import EutilsError
+from lreview.errors import ConfigError, EutilsError
+from lreview.sources.ctgov import CtgovSettings
+from lreview.sources.europepmc import EuropePmcSettings
 from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.sources.eutils_xml import parse_esearch
-from lreview.sources.http import PoliteClient, Politeness, scrub
+from lreview.sources.http import ApiSettings, PoliteClient, Politeness, scrub
 from tests.support.eutils_server import EutilsServer, Fault
 from tests.support.pubmed_builder import make_articles, parse_minimal
 
@@ -117,3 +119,24 @@ def test_polite_client_gets_with_query_parameters_and_retries_like_a_post(server
         ("GET", "truncate"),
         ("GET", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "prefix", "default_url"),
+    [
+        (CtgovSettings, "LREVIEW_CTGOV", "https://clinicaltrials.gov/api/v2/"),
+        (EuropePmcSettings, "LREVIEW_EUROPEPMC", "https://www.ebi.ac.uk/europepmc/webservices/rest/"),
+    ],
+)
+def test_json_api_settings_come_from_their_own_environment_variables(
+    settings: type[ApiSettings], prefix: str, default_url: str
+) -> None:
+    assert settings.from_env({}).base_url == default_url and settings.from_env({}).page_size == 1000
+    env = {f"{prefix}_URL": "http://127.0.0.1:9/x", f"{prefix}_RATE": "2.5", f"{prefix}_PAGE_SIZE": "7"}
+    found = settings.from_env(env)
+    assert (found.base_url, found.rate, found.page_size) == ("http://127.0.0.1:9/x/", 2.5, 7)
+    assert settings.from_env(env, page_size=3).page_size == 3  # an override wins
+    with pytest.raises(ConfigError, match=rf"^environment: {prefix}_PAGE_SIZE='ten' is not a number$"):
+        settings.from_env({f"{prefix}_PAGE_SIZE": "ten"})
+    with pytest.raises(ValueError, match="page_size must be 1..1000, got 1001"):
+        settings.from_env({f"{prefix}_PAGE_SIZE": "1001"})

@@ -15,12 +15,11 @@ Not for: the JSON -> Record mapping (`ctgov_json.py`).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -28,13 +27,13 @@ from lreview.errors import HarvestError
 from lreview.records import Record
 from lreview.sources.ctgov_json import SOURCE, parse_studies_page, parse_study, read_studies_page
 from lreview.sources.harvest import Arm, SourceBatch, SourceSearch
-from lreview.sources.http import PoliteClient, Politeness
+from lreview.sources.http import ApiSettings, PoliteClient
 
 DEFAULT_URL = "https://clinicaltrials.gov/api/v2/"
 URL_ENV = "LREVIEW_CTGOV_URL"
 RATE_ENV = "LREVIEW_CTGOV_RATE"
+PAGE_ENV = "LREVIEW_CTGOV_PAGE_SIZE"
 DEFAULT_RATE = 5.0  # requests per second: no published limit; polite for a service without keys
-MAX_PAGE = 1000
 PARAMETERS = frozenset(
     {
         "query.cond", "query.term", "query.intr", "query.titles", "query.outc", "query.spons",
@@ -72,35 +71,16 @@ def date_filter(start: date | None, end: date) -> str:
 
 
 @dataclass(frozen=True)
-class CtgovSettings:
-    """How to reach the API; `from_env` reads LREVIEW_CTGOV_URL and LREVIEW_CTGOV_RATE."""
+class CtgovSettings(ApiSettings):
+    """How to reach the API: LREVIEW_CTGOV_URL, LREVIEW_CTGOV_RATE and LREVIEW_CTGOV_PAGE_SIZE override
+    the defaults (`http.ApiSettings.from_env`)."""
+
+    url_env: ClassVar[str] = URL_ENV
+    rate_env: ClassVar[str] = RATE_ENV
+    page_env: ClassVar[str] = PAGE_ENV
 
     base_url: str = DEFAULT_URL
     rate: float = DEFAULT_RATE
-    page_size: int = MAX_PAGE
-    max_retries: int = 6
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    timeout: float = 120.0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.page_size <= MAX_PAGE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE}, got {self.page_size}")
-        if not self.base_url.endswith("/"):
-            object.__setattr__(self, "base_url", self.base_url + "/")
-
-    @property
-    def politeness(self) -> Politeness:
-        return Politeness(self.rate, self.max_retries, self.backoff_base, self.backoff_max, self.timeout)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> CtgovSettings:
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {"base_url": env.get(URL_ENV) or DEFAULT_URL}
-        if env.get(RATE_ENV):
-            values["rate"] = float(env[RATE_ENV])
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
 
 
 class CtgovSource:

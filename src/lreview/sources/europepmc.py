@@ -13,12 +13,11 @@ Not for: the JSON -> Record mapping (`europepmc_json.py`).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -26,13 +25,13 @@ from lreview.errors import HarvestError
 from lreview.records import Record
 from lreview.sources.europepmc_json import SOURCE, parse_result, parse_search_page, read_search_page
 from lreview.sources.harvest import Arm, SourceBatch, SourceSearch
-from lreview.sources.http import PoliteClient, Politeness
+from lreview.sources.http import ApiSettings, PoliteClient
 
 DEFAULT_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 URL_ENV = "LREVIEW_EUROPEPMC_URL"
 RATE_ENV = "LREVIEW_EUROPEPMC_RATE"
+PAGE_ENV = "LREVIEW_EUROPEPMC_PAGE_SIZE"
 DEFAULT_RATE = 10.0  # requests per second: no published hard limit
-MAX_PAGE = 1000
 FIRST_CURSOR = "*"
 
 
@@ -45,35 +44,16 @@ def windowed_query(query: str, start: date | None, end: date) -> str:
 
 
 @dataclass(frozen=True)
-class EuropePmcSettings:
-    """How to reach Europe PMC; `from_env` reads LREVIEW_EUROPEPMC_URL and LREVIEW_EUROPEPMC_RATE."""
+class EuropePmcSettings(ApiSettings):
+    """How to reach the API: LREVIEW_EUROPEPMC_URL, LREVIEW_EUROPEPMC_RATE and
+    LREVIEW_EUROPEPMC_PAGE_SIZE override the defaults (`http.ApiSettings.from_env`)."""
+
+    url_env: ClassVar[str] = URL_ENV
+    rate_env: ClassVar[str] = RATE_ENV
+    page_env: ClassVar[str] = PAGE_ENV
 
     base_url: str = DEFAULT_URL
     rate: float = DEFAULT_RATE
-    page_size: int = MAX_PAGE
-    max_retries: int = 6
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    timeout: float = 120.0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.page_size <= MAX_PAGE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE}, got {self.page_size}")
-        if not self.base_url.endswith("/"):
-            object.__setattr__(self, "base_url", self.base_url + "/")
-
-    @property
-    def politeness(self) -> Politeness:
-        return Politeness(self.rate, self.max_retries, self.backoff_base, self.backoff_max, self.timeout)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> EuropePmcSettings:
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {"base_url": env.get(URL_ENV) or DEFAULT_URL}
-        if env.get(RATE_ENV):
-            values["rate"] = float(env[RATE_ENV])
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
 
 
 class EuropePmcSource:

@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import ClassVar, Self, TypeVar
 from urllib.parse import quote, quote_plus
 
 import httpx
 
-from lreview.errors import LreviewError
+from lreview.errors import ConfigError, LreviewError
 from lreview.sources.ratelimit import shared_limiter
 
 T = TypeVar("T")
@@ -71,6 +71,56 @@ class Politeness:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     timeout: float = 120.0
+
+
+MAX_PAGE = 1000  # the most results per page ClinicalTrials.gov and Europe PMC serve
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How to reach a paged JSON search API. A subclass names its environment variables (`url_env`,
+    `rate_env`, `page_env`: base URL, requests per second, results per page) and its defaults;
+    `from_env` reads them, keyword overrides win."""
+
+    url_env: ClassVar[str]
+    rate_env: ClassVar[str]
+    page_env: ClassVar[str]
+
+    base_url: str
+    rate: float
+    page_size: int = MAX_PAGE
+    max_retries: int = 6
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_size <= MAX_PAGE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE}, got {self.page_size}")
+        if not self.rate > 0:
+            raise ValueError(f"rate must be > 0 requests per second, got {self.rate}")
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+
+    @property
+    def politeness(self) -> Politeness:
+        return Politeness(self.rate, self.max_retries, self.backoff_base, self.backoff_max, self.timeout)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Self:
+        """Settings from the environment; a variable that is set but not a number is a one-line error."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if env.get(cls.url_env):
+            values["base_url"] = env[cls.url_env]
+        for name, field, kind in ((cls.rate_env, "rate", float), (cls.page_env, "page_size", int)):
+            if env.get(name):
+                try:
+                    values[field] = kind(env[name])
+                except ValueError:
+                    raise ConfigError(f"environment: {name}={env[name]!r} is not a number") from None
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def retry_after(value: str | None) -> float | None:

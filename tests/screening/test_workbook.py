@@ -34,6 +34,7 @@ from tests.support.workbooks import (
     make_meta,
     make_rows,
 )
+from tests.support.xlsx_builder import declare_unpacked_size
 
 NAME = "alice-batch3.xlsx"
 TRIGGERS = tuple("=+-@\t\r")
@@ -344,6 +345,15 @@ def test_a_file_that_is_not_xlsx_is_one_line_error(data: bytes) -> None:
     with pytest.raises(InputError, match=rf"^{re.escape(NAME)}: not a readable \.xlsx workbook \(") as error:
         read_workbook(data, NAME)
     assert "\n" not in str(error.value)
+
+
+def test_a_returned_zip_bomb_is_refused_in_one_line() -> None:
+    rows = make_rows(3)
+    data = write_workbook(make_meta(rows, stage="title_abstract"), rows, make_instructions())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = next(n for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    with pytest.raises(InputError, match=rf"^{re.escape(NAME)}: its parts unpack to 3,072 MiB"):
+        read_workbook(declare_unpacked_size(data, sheet, 3 << 30), NAME)
 
 
 # --- safety and text -------------------------------------------------------------------------------

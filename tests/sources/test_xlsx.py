@@ -16,6 +16,7 @@ from tests.support.xlsx_builder import (
     BILLION_LAUGHS,
     SHEET,
     STRINGS,
+    declare_unpacked_size,
     with_entity,
     workbook_parts,
     xlsx,
@@ -141,3 +142,11 @@ def test_a_member_zipfile_cannot_read_is_an_input_error(offset: int, value: int)
     data[entry + offset] = value  # its general-purpose flags (bit 0: encrypted) or compression method
     with pytest.raises(InputError, match=r"^refs\.xlsx: "):
         parse_xlsx(bytes(data), "refs.xlsx")
+
+
+def test_a_zip_bomb_is_refused_before_any_part_is_inflated() -> None:
+    bomb = declare_unpacked_size(GOOD, SHEET, 0xFFFF_FFF0)  # the directory says 4 GiB of sheet XML
+    refused = r"^refs\.xlsx: its parts unpack to 4,096 MiB, more than the 1,024 MiB"
+    with pytest.raises(InputError, match=refused):
+        parse_xlsx(bomb, "refs.xlsx")
+    assert len(parse_xlsx(declare_unpacked_size(GOOD, SHEET, 1 << 20), "refs.xlsx")) == 3  # 1 MiB: read

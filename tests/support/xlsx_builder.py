@@ -93,3 +93,14 @@ def with_entity(part: bytes, declarations: str, entity: str) -> bytes:
 BILLION_LAUGHS = '<!ENTITY lol "lol">' + "".join(
     f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
 )
+
+
+def declare_unpacked_size(data: bytes, part: str, size: int) -> bytes:
+    """`data` with the ZIP directory declaring `part` to unpack to `size` bytes (as a zip bomb's does),
+    without writing them."""
+    out = bytearray(data)
+    entry = out.index(b"PK\x01\x02")  # the central directory's entries: name at +46, size at +24
+    while out[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = out.index(b"PK\x01\x02", entry + 4)
+    out[entry + 24 : entry + 28] = size.to_bytes(4, "little")
+    return bytes(out)

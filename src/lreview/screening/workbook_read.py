@@ -34,10 +34,12 @@ from lreview.screening.workbook_contract import (
     WorkbookMeta,
     header_key,
 )
+from lreview.sources.xlsx import refuse_bomb
 
 
 def read_workbook(data: bytes, name: str) -> ReturnedWorkbook:
     """The meta and the rows of a returned workbook; `name` (the file's name) prefixes every error."""
+    refuse_bomb(data, name)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:

@@ -6,7 +6,9 @@ any of the errors of the layers below (zipfile, zlib, the XML parsers, openpyxl'
 the KeyError/IndexError/ValueError/TypeError openpyxl lets through on parts it does not expect). All
 of them become one `InputError` naming the file, and the sheet and row when the rows had started.
 Entity declarations in any part are refused (openpyxl parses through defusedxml when it is
-installed, and lreview depends on it), so an entity-expansion bomb costs nothing.
+installed, and lreview depends on it), so an entity-expansion bomb costs nothing; a file whose parts
+unpack to more than `MAX_UNPACKED` bytes (a zip bomb) is refused before any part is read (`refuse_bomb`:
+the sizes its ZIP directory declares bound what zipfile will inflate).
 Rows become Records exactly as CSV rows do (`tabular.records_from_rows`). Not for writing workbooks.
 """
 
@@ -47,6 +49,24 @@ BROKEN_FILE: tuple[type[BaseException], ...] = (
 )
 
 
+MAX_UNPACKED = 1 << 30  # 1 GiB of XML: far more than a 100,000-row export; a zip bomb is far more
+
+
+def refuse_bomb(data: bytes, name: str) -> None:
+    """InputError when the ZIP's parts declare more than `MAX_UNPACKED` bytes in all; nothing else is
+    checked here (a damaged ZIP is for the reader to report)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except BROKEN_FILE:
+        return
+    if unpacked > MAX_UNPACKED:
+        raise InputError(
+            f"{name}: its parts unpack to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"{MAX_UNPACKED / 2**20:,.0f} MiB an XLSX workbook may (a zip bomb?); nothing read"
+        )
+
+
 def _openpyxl_errors() -> tuple[type[BaseException], ...]:
     from openpyxl.utils import exceptions  # imported here: only XLSX imports need openpyxl
 
@@ -65,6 +85,7 @@ def parse_xlsx(data: bytes, name: str, *, source: str | None = None) -> list[Rec
     import openpyxl
 
     broken = BROKEN_FILE + _openpyxl_errors()
+    refuse_bomb(data, name)
     with warnings.catch_warnings():  # openpyxl warns about styles and names it ignores: not our reader's
         warnings.simplefilter("ignore")
         try:

@@ -144,3 +144,25 @@ def test_commands_find_the_same_store_from_any_working_directory(
     assert re.search(r"^Embase\s+3\s*$", out, flags=re.MULTILINE), out
     assert list(first.iterdir()) == [] and list(second.iterdir()) == []
     assert export.is_file()
+
+
+def test_import_deduplicates_so_the_next_rank_issues_no_duplicate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lreview import pipeline
+    from lreview.config import load_config
+    from lreview.store import Store
+
+    config_path = write(tmp_path / "review.toml", CONFIG.format(out=tmp_path / "out"))
+    articles = make_articles(4)
+    first = write(tmp_path / "embase.ris", ris_for(articles[:3]))
+    again = write(tmp_path / "scopus.ris", ris_for(articles[1:]))  # two of them again, and a new one
+    assert main(["import", str(first), "--source", "Embase", "--config", str(config_path)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(again), "--source", "Scopus", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^duplicates removed\s+2\s*$", out, flags=re.MULTILINE), out
+    config = load_config(config_path)
+    with Store.open(config.database_url) as store:
+        publications = pipeline.review_states(config, store).publications
+    assert len(publications) == 4 and sorted(len(p.members) for p in publications) == [1, 1, 2, 2]

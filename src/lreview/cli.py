@@ -69,12 +69,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Import, then deduplicate as a refresh does: a later `rank` must not issue the new duplicates."""
     from lreview.config import load_config
-    from lreview.pipeline import import_files
+    from lreview.pipeline import LOCK_WAIT, deduplicate_store, import_files, open_store, review_lock
 
     config = load_config(args.config)
-    summary = import_files(config, args.files, source=args.source)
-    print(summary.format())
+    with open_store(config) as store, review_lock(config, store, "import", LOCK_WAIT):
+        summary = import_files(config, args.files, source=args.source, store=store)
+        print(summary.format())
+        print(deduplicate_store(config, store).format())
     return 0
 
 

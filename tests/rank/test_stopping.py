@@ -12,6 +12,7 @@ from lreview.rank.stopping import (
     get_stopper,
     h0_p_value,
     min_remaining_under_h0,
+    p_value_remaining,
 )
 
 
@@ -80,6 +81,31 @@ def test_estimate_bounds_are_ordered_and_agree_with_stop() -> None:
     assert "recall_target=0.9" in estimate.method and "Callaghan" in estimate.method
     early = stopper.estimate([1] * 30 + [0] * 20, 2000)
     assert not early.stop and early.recall_lower < 0.9
+
+
+def _bisected(labels: np.ndarray, n_total: int, level: float) -> int:
+    """The bounds as first written: bisect on the p-value over every window at each step."""
+    low, high = 0, n_total - labels.size
+    while low < high:
+        mid = (low + high + 1) // 2
+        if p_value_remaining(labels, n_total, mid) >= level:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def test_estimate_bounds_equal_bisecting_on_every_window() -> None:
+    rng = np.random.default_rng(11)
+    for trial in range(24):
+        n_total = int(rng.integers(30, 5_000 if trial % 3 else 300))
+        seen = int(rng.integers(1, n_total + 1))
+        labels = (rng.random(seen) < rng.random() * 0.3 * np.exp(-np.arange(seen) / rng.integers(20, 2000)))
+        labels = labels.astype(int)
+        confidence = float(rng.choice([0.8, 0.9, 0.95, 0.99]))
+        estimate = HypergeometricStopper(recall_target=0.9, confidence=confidence).estimate(labels, n_total)
+        assert estimate.remaining_upper == _bisected(labels, n_total, 1.0 - confidence)
+        assert estimate.remaining_estimate == _bisected(labels, n_total, 0.5)
 
 
 def test_everything_screened_means_recall_is_certain() -> None:

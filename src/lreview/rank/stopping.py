@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import bdtr
 from scipy.stats import hypergeom
 
 from lreview.rank.registry import lookup
@@ -51,6 +52,9 @@ class StopEstimate:
     p_value: float  # p-value of H0 "recall < recall_target"
     stop: bool  # p_value < 1 - confidence
     method: str  # method name with its parameters, for the model-run log
+
+
+_GUESSES = 4  # windows `_first_to_fall` picks
 
 
 def _windows(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,15 +135,54 @@ def first_stop(
 
 
 def _largest_not_rejected(array: np.ndarray, n_total: int, level: float) -> int:
-    """Largest m in [0, unseen] with p_value_remaining(m) >= level (p falls as m grows)."""
-    low, high = 0, n_total - array.size  # p(low) >= level always (p(0) = 1)
-    while low < high:
+    """Largest m in [0, unseen] with p_value_remaining(m) >= level (p falls as m grows).
+
+    The same m as bisecting on p, at a fraction of its CDF evaluations (each costs ~0.1 ms at 10^5
+    records). p(m) is the minimum over the windows of CDFs that each fall as m grows, so bisecting on
+    a few chosen windows alone gives an upper bound on the answer. At that bound every window is
+    evaluated once: if none falls below `level` the bound is the answer; else the lowest window is
+    chosen too and the bound tightens. The first windows chosen are those a binomial approximation
+    says fall first, so one full evaluation usually settles it (bisecting on p costs ~17).
+    """
+    unseen = n_total - array.size
+    n, k = _windows(array)
+    if n.size == 0:
+        return unseen  # p = 1 for every m
+    urn = unseen + n
+    chosen = _first_to_fall(n, k, urn, unseen, level)
+
+    def holds(m: int, at: list[int] | slice) -> tuple[bool, int]:
+        p = hypergeom.cdf(k[at], urn[at], k[at] + m, n[at])
+        worst = int(np.argmin(p))
+        return bool(p[worst] >= level), worst
+
+    low, high = 0, unseen  # p(0) = 1 >= level
+    while True:
+        while low < high:
+            mid = (low + high + 1) // 2
+            if holds(mid, chosen)[0]:
+                low = mid
+            else:
+                high = mid - 1
+        if high == 0:
+            return 0
+        fine, worst = holds(high, slice(None))
+        if fine:
+            return high
+        chosen.append(worst)
+        low, high = 0, high - 1
+
+
+def _first_to_fall(n: np.ndarray, k: np.ndarray, urn: np.ndarray, unseen: int, level: float) -> list[int]:
+    """The few windows whose CDF falls below `level` at the smallest m, by the binomial approximation
+    of the hypergeometric (cheap; only a guess at which windows bind, never a result)."""
+    low, high = np.zeros(n.size, dtype=np.int64), np.full(n.size, unseen, dtype=np.int64)
+    while np.any(low < high):
         mid = (low + high + 1) // 2
-        if p_value_remaining(array, n_total, mid) >= level:
-            low = mid
-        else:
-            high = mid - 1
-    return low
+        fine = bdtr(k, n, np.minimum((k + mid) / urn, 1.0)) >= level
+        low, high = np.where(fine, mid, low), np.where(fine, high, mid - 1)
+        high = np.maximum(high, low)  # settled windows stay settled
+    return [int(i) for i in np.argsort(low, kind="stable")[:_GUESSES]]
 
 
 def _recall(relevant: int, remaining: int) -> float:

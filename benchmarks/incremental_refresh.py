@@ -79,7 +79,9 @@ def timed(label: str, work: Callable[[], T], profile: bool) -> tuple[T, float]:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(f"  {label:<8} {wall:6.2f} s wall {cpu:6.2f} s CPU", flush=True)
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(20)
     return result, wall
 
 

@@ -100,8 +100,8 @@ def test_estimate_bounds_equal_bisecting_on_every_window() -> None:
     for trial in range(24):
         n_total = int(rng.integers(30, 5_000 if trial % 3 else 300))
         seen = int(rng.integers(1, n_total + 1))
-        labels = (rng.random(seen) < rng.random() * 0.3 * np.exp(-np.arange(seen) / rng.integers(20, 2000)))
-        labels = labels.astype(int)
+        rate = rng.random() * 0.3 * np.exp(-np.arange(seen) / rng.integers(20, 2000))
+        labels = (rng.random(seen) < rate).astype(int)
         confidence = float(rng.choice([0.8, 0.9, 0.95, 0.99]))
         estimate = HypergeometricStopper(recall_target=0.9, confidence=confidence).estimate(labels, n_total)
         assert estimate.remaining_upper == _bisected(labels, n_total, 1.0 - confidence)

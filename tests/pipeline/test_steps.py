@@ -9,16 +9,19 @@ import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lreview import pipeline
 from lreview.errors import StoreError
 from lreview.pipeline.steps import INGEST_STEPS, PRISMA_STEPS, REFRESH_STEPS, LoopRun, Step, run_loop
+from lreview.records import Record
 from lreview.sources.eutils import EutilsClient, EutilsSettings
 from lreview.store import Store
 from tests.support.eutils_server import EutilsServer
 from tests.support.pubmed_builder import make_articles
+from tests.support.review_builders import decide, imported, rank_rows, ris_for, write
 from tests.support.screening_builders import imported_review, screening_config
 
 
@@ -116,3 +119,29 @@ def test_the_lock_is_released_when_a_step_fails(tmp_path: Path) -> None:
     assert pipeline.prisma_loop(config).review_id == "scr"  # the review is free again
     with Store.open(config.database_url) as store:
         assert store.count_by_source("scr") == {"PubMed": 60}
+
+
+def test_a_refresh_with_a_few_new_records_decodes_only_those_and_their_neighbours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = imported(tmp_path)  # 60 records, deduplicated: the dedup index is written
+    first = rank_rows(config)
+    rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
+    pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
+    pipeline.rank(config)  # trained: the feature cache is built
+    new = make_articles(3, first_pmid=20_000_000, start=date(2025, 2, 1), end=date(2025, 3, 1), seed=99)
+    pipeline.import_files(config, [write(tmp_path / "new.ris", ris_for(new))], source="Embase")
+    decoded: list[int] = []
+    from_dict = Record.from_dict
+
+    def counting(data: dict[str, Any]) -> Record:
+        decoded.append(1)
+        return from_dict(data)
+
+    monkeypatch.setattr(Record, "from_dict", counting)  # counts the records read back from the store
+    steps = [s for s in REFRESH_STEPS if s.name in ("dedupe", "rank")]
+    run = run_loop(config, "refresh", steps)
+    dedup = run.result("dedupe", pipeline.DedupStepSummary)
+    assert dedup is not None and dedup.mode.startswith("incremental") and dedup.records == 63
+    assert run.result("rank", pipeline.RankStepSummary) is not None
+    assert 3 <= len(decoded) < 60  # the new records and a few near them, not the whole review

@@ -37,7 +37,7 @@ from lreview.pipeline.pubmed import UNFINISHED, HarvestSummary, find_search, har
 from lreview.pipeline.ranking import RankStepSummary, rank_store
 from lreview.pipeline.screening import EmitSummary, emit_workbooks
 from lreview.sources.eutils import EutilsClient
-from lreview.store import Store, StoredRecord
+from lreview.store import Store
 
 log = logging.getLogger("lreview.pipeline")
 T = TypeVar("T")
@@ -64,15 +64,13 @@ class StepTime:
 
 class LoopRun:
     """What the steps of one run share: the config, the open store, the inputs, the E-utilities client
-    (opened on first use), the records dedupe read (so rank need not read them again), each finished
-    step's result by name and the time each step took."""
+    (opened on first use), each finished step's result by name and the time each step took."""
 
     def __init__(
         self, config: ReviewConfig, store: Store, inputs: LoopInputs, client: EutilsClient | None = None
     ) -> None:
         self.config, self.store, self.inputs = config, store, inputs
         self._client = client
-        self.records: list[StoredRecord] | None = None
         self.results: dict[str, object] = {}
         self.timings: list[StepTime] = []
 
@@ -167,17 +165,17 @@ def ingest_returned(run: LoopRun) -> tuple[InboxResult, ...]:
 
 
 def dedupe(run: LoopRun) -> DedupStepSummary:
-    """Cluster every record of the review (recomputed from the store, so a retry is safe)."""
-    run.records = list(run.store.iter_records(run.config.review_id))  # read once for dedupe and rank
-    return deduplicate_store(run.config, run.store, run.records)
+    """Cluster every record of the review (recomputed from the store, so a retry is safe). Records
+    are read only as the run needs them: an incremental run reads those near the added ones."""
+    return deduplicate_store(run.config, run.store)
 
 
 def rank_and_emit(run: LoopRun) -> RankStepSummary | None:
-    """Retrain on every decision, re-rank, store the model run and issue the next workbooks."""
-    records = run.records
-    if records is None:
-        records = list(run.store.iter_records(run.config.review_id))
-    return rank_store(run.config, run.store, records=records) if records else None
+    """Retrain on every decision, re-rank, store the model run and issue the next workbooks (records
+    are read only where the feature cache lacks them)."""
+    if not run.store.count_records(run.config.review_id):
+        return None
+    return rank_store(run.config, run.store)
 
 
 def rank_if_decided(run: LoopRun) -> RankStepSummary | EmitSummary:

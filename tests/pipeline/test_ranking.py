@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lreview import pipeline
+from lreview.decisions import EXCLUDE, TITLE_ABSTRACT, Decision
 from lreview.errors import LreviewError
 from lreview.records import Record
 from lreview.store import Store
@@ -68,6 +69,17 @@ def test_a_duplicate_of_a_screened_record_inherits_its_decision(tmp_path: Path) 
     assert summary.publications == 60 and summary.screened == 2
     titles = {r["title"] for r in ranked(config)}
     assert screened["title"] not in titles
+
+
+def test_a_decision_logged_between_rank_and_emit_is_not_issued(tmp_path: Path) -> None:
+    config = imported(tmp_path)
+    with Store.open(config.database_url) as store:
+        summary = pipeline.rank_store(config, store, emit_batch=False)
+        top, second = summary.order[:2]
+        store.append_decisions("imp", [Decision(top, TITLE_ABSTRACT, EXCLUDE, "ann")])  # a concurrent ingest
+        pipeline.emit_ranked(config, store, summary)  # the rank's order and publications passed on
+        issued = {rid for batch in store.batches("imp") for rid in batch.record_ids}
+    assert second in issued and top not in issued
 
 
 def test_stopping_records_unscreened_as_excluded_by_automation(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from lreview.pipeline.pubmed import (
 from lreview.pipeline.ranking import (
     RankStepSummary,
     apply_stopping_rule,
+    emit_ranked,
     feature_cache_path,
     rank,
     rank_store,
@@ -86,6 +87,7 @@ __all__ = [
     "decide_possible_duplicates",
     "deduplicate",
     "deduplicate_store",
+    "emit_ranked",
     "emit_workbooks",
     "export_possible_duplicates",
     "feature_cache_path",

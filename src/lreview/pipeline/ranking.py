@@ -23,7 +23,7 @@ from lreview.config import ReviewConfig
 from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, TITLE_ABSTRACT, Decision
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
-from lreview.pipeline.common import open_store
+from lreview.pipeline.common import no_cycle_collection, open_store
 from lreview.pipeline.feature_cache import cached_features, hashes_key
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, needed_by_stage, review_states
 from lreview.rank.active import (
@@ -71,6 +71,9 @@ class RankStepSummary:
     included: int
     estimate: StopEstimate | None
     workbooks: EmitSummary | None = None
+    # what the emit issues from: canonical ids best first, and the publications ranked (member ids)
+    order: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    groups: tuple[tuple[int, ...], ...] = field(default=(), repr=False, compare=False)
 
     def estimate_lines(self) -> list[str]:
         if self.estimate is None:
@@ -211,6 +214,7 @@ def feature_cache_path(config: ReviewConfig) -> Path:
     return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}.npz"
 
 
+@no_cycle_collection()  # 10^5 publications, versions, scores held to the end
 def rank_store(
     config: ReviewConfig,
     store: Store,
@@ -259,14 +263,18 @@ def rank_store(
         estimate = stopper.estimate([int(v) for v in final], len(pubs))
     summary = RankStepSummary(
         config.review_id, run_id, ranking.model, ranking.trained, len(pubs), len(final), sum(final), estimate,
+        order=tuple(pubs[i].record_id for i in ranking.order), groups=tuple(p.members for p in pubs),
     )  # fmt: skip
-    if not emit_batch:
-        return summary
-    order = [pubs[i].record_id for i in ranking.order]
-    lines = summary.estimate_lines()
-    return replace(
-        summary, workbooks=emit_workbooks(config, store, order=order, model_run_id=run_id, estimate=lines)
-    )
+    return replace(summary, workbooks=emit_ranked(config, store, summary)) if emit_batch else summary
+
+
+def emit_ranked(config: ReviewConfig, store: Store, summary: RankStepSummary) -> EmitSummary:
+    """Issue the next workbooks from a ranking just made: its order, stopping estimate and the
+    publications it ranked are passed on (not read again); the decision log is read afresh."""
+    return emit_workbooks(
+        config, store, order=summary.order, model_run_id=summary.model_run_id,
+        estimate=summary.estimate_lines(), groups=summary.groups,
+    )  # fmt: skip
 
 
 def _rank_inputs(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lreview.config import ReviewConfig
 from lreview.decisions import FULL_TEXT, STAGES, TITLE_ABSTRACT
-from lreview.pipeline.common import table
+from lreview.pipeline.common import no_cycle_collection, table
 from lreview.screening.agreement import agreement, agreement_csv, agreement_rows
 from lreview.screening.assign import assign, conflicts, status_at
 from lreview.screening.details import details, flags
@@ -42,11 +42,19 @@ def screening_dir(config: ReviewConfig) -> Path:
     return config.output_dir / "screening"
 
 
-def review_states(config: ReviewConfig, store: Store) -> ReviewStates:
-    """Every publication's lifecycle state, from the latest clusters and the whole decision log."""
-    clusters = store.latest_clusters(config.review_id)
-    clustered = {rid for members in clusters for rid in members}
-    groups = [*clusters, *([rid] for rid in store.record_ids(config.review_id) if rid not in clustered)]
+def review_states(
+    config: ReviewConfig, store: Store, groups: Sequence[Sequence[int]] | None = None
+) -> ReviewStates:
+    """Every publication's lifecycle state, from the latest clusters and the whole decision log.
+
+    `groups`: the publications (member ids, canonical first) when the caller has just read them, as
+    a rank has; the decision log is always read here, so a decision logged since counts.
+    """
+    if groups is None:
+        clusters = store.latest_clusters(config.review_id)
+        clustered = {rid for members in clusters for rid in members}
+        ids = store.record_ids(config.review_id)
+        groups = [*clusters, *([rid] for rid in ids if rid not in clustered)]
     return derive_states(groups, store.decisions(config.review_id), needed_by_stage(config))
 
 
@@ -182,6 +190,7 @@ def _archive(folder: Path, prefix: str, keep: Path | None) -> None:
             shutil.move(str(old), folder / "archive" / old.name)
 
 
+@no_cycle_collection()  # 10^5 publications' states: the collector's passes cost more than the emit
 def emit_workbooks(
     config: ReviewConfig,
     store: Store,
@@ -189,9 +198,15 @@ def emit_workbooks(
     order: Sequence[int] | None = None,
     model_run_id: int | None = None,
     estimate: Sequence[str] = (),
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> EmitSummary:
-    """Issue every reviewer's (and the arbiter's) next workbook where its items changed."""
-    states = review_states(config, store)
+    """Issue every reviewer's (and the arbiter's) next workbook where its items changed.
+
+    `order`, `model_run_id`, `estimate`: the ranking to issue from (default: the latest stored);
+    `groups`: the publications that ranking ranked (member ids, canonical first; default: read
+    here). The decision log is read here in any case: what a concurrent ingest logged is not issued.
+    """
+    states = review_states(config, store, groups)
     if order is None:
         ranking = store.latest_ranking(config.review_id)
         order = [e.record_id for e in ranking.entries] if ranking else []

@@ -145,12 +145,11 @@ class Analyses(StoreBase):
     def save_ranking(self, model_run_id: int, scores: Mapping[int, float]) -> None:
         """Store a model run's scores; rank 1 is the highest score (ties: lower record id first)."""
         order = rank_order(scores)
-        rows = [
-            {"model_run_id": model_run_id, "record_id": rid, "score": float(score), "rank": rank}
-            for rank, (rid, score) in enumerate(order, start=1)
-        ]
+        ids = [rid for rid, _ in order]
+        values = [float(score) for _, score in order]
+        ranks = list(range(1, len(order) + 1))
         with self._write(f"saving the ranking of model run {model_run_id}") as conn:
-            if rows and conn.dialect.name == "postgresql":
+            if order and conn.dialect.name == "postgresql":
                 # one statement over arrays: psycopg's executemany sends a statement per row (2 s per 30,000)
                 conn.execute(
                     sa.text(
@@ -158,15 +157,13 @@ class Analyses(StoreBase):
                         " FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS float8[]),"
                         " CAST(:ranks AS integer[]))"
                     ),
-                    {
-                        "run": model_run_id,
-                        "ids": [r["record_id"] for r in rows],
-                        "scores": [r["score"] for r in rows],
-                        "ranks": [r["rank"] for r in rows],
-                    },
+                    {"run": model_run_id, "ids": ids, "scores": values, "ranks": ranks},
                 )
-            elif rows:
-                conn.execute(sa.insert(rankings), rows)
+            elif order:  # the driver's executemany over tuples: SQLAlchemy's per-row parameters cost 5x
+                conn.exec_driver_sql(
+                    "INSERT INTO rankings (model_run_id, record_id, score, rank) VALUES (?, ?, ?, ?)",
+                    [(model_run_id, *row) for row in zip(ids, values, ranks, strict=True)],
+                )
 
     def latest_ranking(self, review_id: str, *, model_run_id: int | None = None) -> Ranking | None:
         """The review's latest model run (or run `model_run_id`) with its ranking, best first; None if

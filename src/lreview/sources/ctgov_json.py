@@ -17,27 +17,12 @@ from typing import Any
 
 from lreview.errors import InputError
 from lreview.records import REGISTRATION, Record
+from lreview.sources.json_fields import get as _get
+from lreview.sources.json_fields import listed as _list
+from lreview.sources.json_fields import text as _text
 
 SOURCE = "ClinicalTrials.gov"
 STUDY_URL = "https://clinicaltrials.gov/study/"
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):  # JSON objects are dicts (an ABC check costs 3x)
-            return None
-        data = data.get(key)
-    return data
-
-
-def _text(data: Any, *path: str) -> str:
-    value = _get(data, *path)
-    return str(value).strip() if isinstance(value, (str, int, float)) else ""
-
-
-def _list(data: Any, *path: str) -> list[Any]:
-    value = _get(data, *path)
-    return value if isinstance(value, list) else []
 
 
 def _secondary_id(info: Any) -> str:

@@ -114,5 +114,8 @@ def test_unlock_refuses_a_lock_whose_holder_still_runs_here(
     plant(config_path, default_holder())
     assert main(["unlock", "--config", str(config_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("lreview: error: refresh of review killed (holder ") and err.count("\n") == 1
+    assert (
+        err.startswith("lreview: error: a run of review killed (refresh, ingest or prisma) (holder ")
+        and err.count("\n") == 1
+    )
     assert err.rstrip().endswith("that process still runs on this host; stop it first")

@@ -35,7 +35,7 @@ def test_second_refresh_of_a_review_is_refused_while_first_runs(store_url: str) 
     try:
         assert inside.wait(10)
         with Store.open(store_url) as store:
-            held = r"refresh of review ldn is already running \(holder worker-1, since 20"
+            held = r"a run of review ldn \(refresh, ingest or prisma\) is already running \(holder worker-1,"
             with pytest.raises(StoreError, match=held), store.lock("refresh:ldn", holder="worker-2"):
                 pytest.fail("lock taken twice")
             with store.lock("refresh:other-review", holder="worker-2"):
@@ -175,7 +175,9 @@ def test_lock_of_a_killed_process_on_this_host_is_taken_over_at_once_with_a_warn
     ):
         assert lock_holder(store) == default_holder()
     (warning,) = [r.getMessage() for r in caplog.records]
-    assert warning.startswith(f"refresh of review ldn: took over the lock (holder {holder}, since 20")
+    assert warning.startswith(
+        f"a run of review ldn (refresh, ingest or prisma): took over the lock (holder {holder}, since 20"
+    )
     assert warning.endswith("that process is gone")
 
 

@@ -108,9 +108,14 @@ def holder_state(holder: str) -> Literal["gone", "running", "unknown"]:
 
 
 def describe(name: str) -> str:
-    """`refresh:ldn` -> `refresh of review ldn`; other names are quoted."""
+    """`refresh:ldn` (the review lock, named before ingest and PRISMA runs took it too) -> `a run of
+    review ldn (refresh, ingest or prisma)`; `action:id` -> `action of review id`; others quoted."""
     action, sep, review_id = name.partition(":")
-    return f"{action} of review {review_id}" if sep and review_id else f"lock {name!r}"
+    if not (sep and review_id):
+        return f"lock {name!r}"
+    if action == "refresh":
+        return f"a run of review {review_id} (refresh, ingest or prisma)"
+    return f"{action} of review {review_id}"
 
 
 def _try_insert(engine: Engine, name: str, holder: str, now: datetime) -> bool:

@@ -119,16 +119,27 @@ def test_refresh_harvests_three_sources_links_one_study_and_flags_rows(
         counts["register_results"] == "26" and counts["register_specific_results"] == "ClinicalTrials.gov, 26"
     )
 
-    # 30 days later: the registry revises the trial, a new preprint appears; only those are fetched
+    # 30 days later: the registry revises the trial, the preprint gets a second version and a new
+    # preprint appears; only those are fetched
     ctgov.add([study(NCT, "LDN for endometriosis pelvic pain", updated="2026-02-01", status="COMPLETED")])
-    epmc.add([result("PPR900002", "LDN in adenomyosis: a pilot", indexed="2026-02-03")])
+    revised_preprint = result(
+        "PPR900001",
+        TITLE,
+        abstract=f"{ABSTRACT} Version 2 adds the 12-month follow-up.",
+        doi="10.1101/2025.04.01.25000001",
+        indexed="2025-04-02",
+        revised="2026-02-04",
+    )
+    epmc.add([result("PPR900002", "LDN in adenomyosis: a pilot", indexed="2026-02-03"), revised_preprint])
     second = pipeline.refresh(config, today=TODAY + timedelta(days=30), client=eutils_client(eutils))
     assert [(h.database, h.new, h.updated) for h in second.harvests] == [
         ("PubMed", 0, 0),
         ("ClinicalTrials.gov", 0, 1),
-        ("Europe PMC", 1, 0),
+        ("Europe PMC", 1, 1),
     ]
-    assert [h.fetched for h in second.harvests[1:]] == [1, 1]
+    assert [h.fetched for h in second.harvests[1:]] == [1, 2]
     with Store.open(config.database_url) as store:
         versions = store.raw_versions("src", "ClinicalTrials.gov", NCT)
+        preprints = store.raw_versions("src", "Europe PMC", "PPR:PPR900001")
     assert [dict(v.extra)["status"] for v in versions] == ["RECRUITING", "COMPLETED"]
+    assert [p.abstract.endswith("12-month follow-up.") for p in preprints] == [False, True]

@@ -110,15 +110,14 @@ def test_transient_faults_are_retried(server: CtgovServer, fault: Fault) -> None
 def test_truncated_json_every_time_is_one_line_error_naming_the_page(server: CtgovServer) -> None:
     src = source_for(server, retries=2)
     found = src.search("query.cond=endometriosis", None, END, incremental=False)
+    server.add_fault(Fault("truncate"), times=3)  # page 1 is in; page 2 downloads as page 1 is read
     batches = iter(found.batches)
     next(batches)
-    next(batches)
-    server.add_fault(Fault("truncate"), times=3)
     with pytest.raises(HarvestError) as caught:
         next(batches)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith("ClinicalTrials.gov: page 3: gave up after 3 attempts")
+    assert message.startswith("ClinicalTrials.gov: page 2: gave up after 3 attempts")
     assert "response is not JSON (truncated?)" in message
 
 

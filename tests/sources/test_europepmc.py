@@ -44,7 +44,7 @@ def test_pages_by_cursor_until_it_repeats(server: EuropePmcServer) -> None:
     ids, count = harvest_ids(source_for(server))
     assert len(ids) == len(set(ids)) == count == 25
     assert [r.params["cursorMark"] for r in server.requests] == ["*", "c10", "c20"]
-    assert server.requests[0].params["query"] == f"({QUERY}) AND FIRST_IDATE:[1900-01-01 TO 2026-01-10]"
+    assert server.requests[0].params["query"] == f"({QUERY}) AND UPDATE_DATE:[1900-01-01 TO 2026-01-10]"
     assert server.requests[0].params["resultType"] == "core"
 
 
@@ -64,7 +64,7 @@ def test_no_result_is_one_request() -> None:
 def test_incremental_window_uses_first_index_date(server: EuropePmcServer) -> None:
     ids, count = harvest_ids(source_for(server), start=date(2025, 12, 1))
     assert count == len(ids) == 2
-    assert "FIRST_IDATE:[2025-12-01 TO 2026-01-10]" in server.requests[0].params["query"]
+    assert "UPDATE_DATE:[2025-12-01 TO 2026-01-10]" in server.requests[0].params["query"]
 
 
 @pytest.mark.parametrize(
@@ -85,9 +85,9 @@ def test_transient_faults_are_retried(server: EuropePmcServer, fault: Fault) -> 
 
 def test_truncated_json_every_time_is_one_line_error_naming_the_page(server: EuropePmcServer) -> None:
     found = source_for(server, retries=1).search(QUERY, None, END, incremental=False)
+    server.add_fault(Fault("truncate"), times=2)  # page 1 is in; page 2 downloads as page 1 is read
     batches = iter(found.batches)
     next(batches)
-    server.add_fault(Fault("truncate"), times=2)
     with pytest.raises(HarvestError) as caught:
         next(batches)
     assert str(caught.value).startswith("Europe PMC: page 2: gave up after 2 attempts")

@@ -1,7 +1,8 @@
 """A local stand-in for Europe PMC's REST `/search` (JSON, resultType=core, cursorMark paging).
 
 Results are core JSON objects (`result(...)` builds one: a preprint with `source="PPR"`, an article
-with `source="MED"`). The server filters them by the `FIRST_IDATE:[lo TO hi]` the client adds and, if
+with `source="MED"`). The server filters them by the `UPDATE_DATE:[lo TO hi]` the client adds (a result's
+update date: its `dateOfRevision` if `revised`, else its first index date) and, if
 given, by `match`; pages them by `pageSize` from cursorMark `*`; and, as Europe PMC does, answers the
 last page with its own cursor repeated (`repeat_last_cursor`, default) or with one more, empty page.
 For tests and benchmarks only.
@@ -17,7 +18,7 @@ from typing import Any
 from tests.support.json_server import JsonServer
 
 Result = dict[str, Any]
-_WINDOW = re.compile(r"FIRST_IDATE:\[(\S+) TO (\S+)\]")
+_WINDOW = re.compile(r"UPDATE_DATE:\[(\S+) TO (\S+)\]")
 
 
 def result(
@@ -34,6 +35,7 @@ def result(
     pmcid: str | None = None,
     journal: str = "",
     server: str = "medRxiv",
+    revised: str | None = None,
 ) -> Result:
     """A core result with the fields lreview reads."""
     value: Result = {
@@ -62,7 +64,7 @@ def result(
             "journal": {"title": journal or "Fertility Journal"},
         }
         value["pageInfo"] = "101-9"
-    for key, item in (("doi", doi), ("pmid", pmid), ("pmcid", pmcid)):
+    for key, item in (("doi", doi), ("pmid", pmid), ("pmcid", pmcid), ("dateOfRevision", revised)):
         if item:
             value[key] = item
     return value
@@ -104,7 +106,7 @@ class EuropePmcServer(JsonServer):
             key = f"{r['source']}:{r['id']}"
             self.results[key] = r
             self._encoded[key] = json.dumps(r).encode()
-            self._indexed[key] = r["firstIndexDate"]
+            self._indexed[key] = max(r["firstIndexDate"], r.get("dateOfRevision", ""))
         self._order = sorted(self.results)
 
     def page(self, endpoint: str, params: dict[str, str]) -> Any:

@@ -2,7 +2,8 @@
 
 For preprints (`SRC:PPR`) and what PubMed lacks; the query is Europe PMC's own syntax
 (`(naltrexone OR LDN) AND endometriosis AND SRC:PPR`). The date window is ANDed to it as
-`FIRST_IDATE:[start TO end]` (first indexed in Europe PMC). Pages of up to 1000 results are read
+`UPDATE_DATE:[start TO end]` (indexed or updated in Europe PMC, so an incremental run gets new and
+revised records alike, as ClinicalTrials.gov's last-update window does). Pages of up to 1000 results are read
 from cursorMark `*` until the page is empty or nextCursorMark repeats. Requests go through
 `http.PoliteClient`: Europe PMC publishes no hard limit; lreview asks at most 10 requests per second
 per process (`LREVIEW_EUROPEPMC_RATE` changes it); retries on 429 (Retry-After), 5xx, dropped
@@ -36,11 +37,11 @@ FIRST_CURSOR = "*"
 
 
 def windowed_query(query: str, start: date | None, end: date) -> str:
-    """`(query) AND FIRST_IDATE:[start TO end]` (from 1900 when there is no start)."""
+    """`(query) AND UPDATE_DATE:[start TO end]` (from 1900 when there is no start)."""
     if not query.strip():
         raise HarvestError(f"{SOURCE}: query: empty")
     lo = start.isoformat() if start else "1900-01-01"
-    return f"({query.strip()}) AND FIRST_IDATE:[{lo} TO {end.isoformat()}]"
+    return f"({query.strip()}) AND UPDATE_DATE:[{lo} TO {end.isoformat()}]"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class EuropePmcSource:
         return self._http.requests_made
 
     def search(self, query: str, start: date | None, end: date, *, incremental: bool) -> SourceSearch:
-        """Every result of `query` first indexed in [start, end], page by page."""
+        """Every result of `query` indexed or updated in [start, end] (new and revised), page by page."""
         params = {
             "query": windowed_query(query, start, end),
             "format": "json",

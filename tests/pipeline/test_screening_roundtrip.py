@@ -285,6 +285,7 @@ def test_files_dropped_in_the_inbox_are_ingested_once_and_bad_ones_set_aside(tmp
     pipeline.rank(config)
     books = current_workbooks(config)
     inbox = config.output_dir / "screening" / "inbox"
+    assert inbox.is_dir() and not any(inbox.iterdir())  # there for reviewers to save into
     ids = ids_of(books[("ann", "TA", "screen")])
     fill(
         books[("ann", "TA", "screen")], inbox / "ann.xlsx", {ids[0]: ("include", ""), ids[1]: ("exclude", "")}

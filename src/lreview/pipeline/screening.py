@@ -268,7 +268,7 @@ def emit_workbooks(
         rows = workbook_rows(store, config, [by_id[i] for i in ids], stage, kind, rank)
         guide = instructions(config, estimate, kind)
         data = write_workbook(meta, rows, guide, highlight=config.screening.highlight)
-        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "inbox").mkdir(parents=True, exist_ok=True)  # where reviewers save what they return
         path.write_bytes(data)
         _archive(folder, prefix, path)
         out.append(IssuedWorkbook(reviewer, stage, kind, len(ids), batch_id, path, "new"))

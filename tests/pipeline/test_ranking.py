@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +106,12 @@ def test_reranks_reuse_the_review_feature_cache_until_records_change(tmp_path: P
     rows = [(first[0]["record_id"], "include"), (first[5]["record_id"], "exclude")]
     pipeline.ingest_decisions(config, decide(tmp_path, config, rows, "d.csv"))
     built = rank_rows(config)
-    assert cache.is_file()
-    stamp = cache.stat().st_mtime_ns
+    manifest = cache / "manifest.json"
+    assert manifest.is_file()
+    stamp = manifest.stat().st_mtime_ns
     cached = rank_rows(config)
-    assert cache.stat().st_mtime_ns == stamp
-    cache.unlink()
+    assert manifest.stat().st_mtime_ns == stamp
+    shutil.rmtree(cache)
     fresh = rank_rows(config)
     assert (
         [r["record_id"] for r in built] == [r["record_id"] for r in cached] == [r["record_id"] for r in fresh]

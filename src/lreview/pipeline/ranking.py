@@ -16,15 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, overload
 
-import scipy.sparse as sp
-
 from lreview import __version__
 from lreview.config import ReviewConfig
 from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, TITLE_ABSTRACT, Decision
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
 from lreview.pipeline.common import no_cycle_collection, open_store
-from lreview.pipeline.feature_cache import cached_features, hashes_key
+from lreview.pipeline.feature_cache import cached_features
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, needed_by_stage, review_states
 from lreview.rank.active import (
     DEFAULT_MODEL,
@@ -35,6 +33,7 @@ from lreview.rank.active import (
     get_model,
     rank_records,
 )
+from lreview.rank.models import Matrix
 from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
 from lreview.screening.states import ReviewStates, StageState, derive_states, final_labels, training_labels
@@ -210,8 +209,8 @@ def query_text(config: ReviewConfig) -> str:
 
 
 def feature_cache_path(config: ReviewConfig) -> Path:
-    """Where the review's feature matrices are kept between re-ranks (`lreview.pipeline.feature_cache`)."""
-    return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}.npz"
+    """The folder where the review's term counts are kept between re-ranks (`pipeline.feature_cache`)."""
+    return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}"
 
 
 @no_cycle_collection()  # 10^5 publications, versions, scores held to the end
@@ -237,7 +236,7 @@ def rank_store(
         )
     hashes = [versions[p.record_id] for p in pubs]
 
-    def build(records: Sequence[Record], model: ModelConfig) -> tuple[sp.csr_matrix, ...]:
+    def build(records: Sequence[Record], model: ModelConfig) -> tuple[Matrix, ...]:
         def read(positions: Sequence[int]) -> Sequence[Record]:  # only records the counts lack
             ids = [pubs[n].record_id for n in positions]
             found = store.get_records(config.review_id, ids)
@@ -245,8 +244,7 @@ def rank_store(
                 return [records[n] for n in positions]  # revised since the marks: read as of them
             return [found[rid].record for rid in ids]
 
-        key = hashes_key(hashes, model)
-        return cached_features(feature_cache_path(config), records, model, key=key, counts=(hashes, read))
+        return cached_features(feature_cache_path(config), model, hashes, read)
 
     states, screened, ranking = _rank_inputs(config, store, pubs, marks, build=build)
     labels = dict(screened)

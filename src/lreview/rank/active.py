@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from lreview.rank.balance import get_balancer
 from lreview.rank.coldstart import bm25_scores
 from lreview.rank.features import get_features, record_text
-from lreview.rank.models import get_classifier, zscore
+from lreview.rank.models import Matrix, get_classifier, zscore
 from lreview.rank.query import get_querier
 from lreview.rank.registry import lookup
 from lreview.records import Record
@@ -125,7 +125,7 @@ def build_features(records: Sequence[Record], config: ModelConfig) -> tuple[sp.c
     return (extractor.fit_transform(records),)
 
 
-FeatureBuilder = Callable[[Sequence[Record], ModelConfig], tuple[sp.csr_matrix, ...]]
+FeatureBuilder = Callable[[Sequence[Record], ModelConfig], tuple[Matrix, ...]]
 
 
 @dataclass
@@ -137,7 +137,7 @@ class ActiveLearner:
     controlled terms mislead the main model.
     """
 
-    views: tuple[sp.csr_matrix, ...]
+    views: tuple[Matrix, ...]  # csr matrices, or TF-IDF kept as counts (`tfidf_views.CountedView`)
     config: ModelConfig
     seed: int = 0
     cold_scores: np.ndarray | None = None  # used until both classes are labelled
@@ -209,8 +209,8 @@ def rank_records(
     """Rank the unlabelled `records` given `labels` (record index -> included?) and known seed includes.
 
     `build` makes the feature views once the classifier can train (never for the cold start); pass a
-    caching builder (`lreview.pipeline.feature_cache`) to skip refitting the vectoriser, which depends
-    on the records only, not on the labels.
+    caching builder (`lreview.pipeline.feature_cache`: views from stored term counts) to skip refitting
+    the vectoriser, which depends on the records only, not on the labels.
     """
     config = get_model(model)
     all_labels = dict(labels)

@@ -9,7 +9,6 @@ import io
 import random
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -468,10 +467,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 def test_billion_laughs_is_refused_without_expanding() -> None:
     data = BILLION_LAUGHS.replace(b"ARTICLE", article(title="&lol9;", abstract="&lol9;").encode())
-    started = time.perf_counter()
     with pytest.raises(PubmedXmlError) as caught:  # libxml2 may stop it first ("amplification")
-        parse_pubmed_xml(data)
-    assert time.perf_counter() - started < 1.0
+        parse_pubmed_xml(data)  # expanded, &lol9; is 3 GB of text: this would not return
+    assert re.search(r"entit|amplification", str(caught.value)), caught.value
     assert "lollol" not in str(caught.value)
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
+import httpx
 import pytest
 
 from lreview.errors import EutilsError
@@ -371,21 +372,27 @@ def test_rate_limit_is_one_budget_shared_across_threads(small_server: EutilsServ
 @pytest.mark.slow
 @pytest.mark.parametrize("api_key,limit", [(None, 3), (SECRET, 10)], ids=["no-key-3ps", "key-10ps"])
 def test_real_rate_never_exceeds_ncbi_limit_in_any_second(api_key: str | None, limit: int) -> None:
-    # The server runs in its own process, as NCBI does, so its arrival clock is not held up by our GIL.
-    with serve_in_subprocess(300, enforce_rate=limit) as server:
+    """What the client sends, timed as it leaves (an httpx hook), is within NCBI's limit in every second.
+    Arrival times at a server are not asserted here: on a loaded machine the scheduler can bunch two
+    well-spaced requests on arrival, which says nothing of the client (benchmarks/eutils_30k.py runs an
+    enforcing server at scale and reports any refusal)."""
+    sent: list[float] = []
+    http = httpx.Client(event_hooks={"request": [lambda _request: sent.append(time.monotonic())]})
+    # The server runs in its own process, as NCBI does, so its clock is not held up by our GIL.
+    with serve_in_subprocess(300) as server:
         s = EutilsSettings(
             base_url=server.url, api_key=api_key, backoff_base=0.01, backoff_max=0.05, batch_size=20
         )
-        with EutilsClient(s) as client:
+        with EutilsClient(s, http=http) as client:
             outcome = client.search_pmids("x", mindate=None, maxdate=None)
             got, _ = all_records(client.fetch(outcome.pmids, parse_minimal))
             for _ in range(8):
                 client.esearch("x", retmax=0)
         requests = server.requests()
     assert s.rate == limit and len(got) == 300
-    assert len(requests) == 25
-    assert windows_over([r.arrived for r in requests], limit) == []
-    assert all(r.status == 200 for r in requests)  # the server's own rate check never tripped
+    assert len(requests) == len(sent) == 25 and all(r.status == 200 for r in requests)
+    assert windows_over(sent, limit) == []
+    assert sent[-1] - sent[0] >= 24 / limit  # 25 requests at `limit` per second take this long at least
 
 
 # -- window splitting ------------------------------------------------------------------------------------

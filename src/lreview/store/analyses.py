@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lreview import __version__
-from lreview.store.base import StoreBase
+from lreview.store.base import StoreBase, insert_rows
 from lreview.store.models import (
     ModelRunInfo,
     RankedRecord,
@@ -57,27 +57,7 @@ class Analyses(StoreBase):
                 for number, members in enumerate(clusters, start=1)
                 for pos, rid in enumerate(members)
             ]
-            if rows and conn.dialect.name == "postgresql":
-                # one statement over arrays: psycopg's executemany sends a statement per row
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO cluster_members (dedup_run_id, record_id, cluster_id, canonical)"
-                        " SELECT :run, * FROM unnest(CAST(:ids AS integer[]), CAST(:numbers AS integer[]),"
-                        " CAST(:canonical AS boolean[]))"
-                    ),
-                    {
-                        "run": run_id,
-                        "ids": [r[1] for r in rows],
-                        "numbers": [r[2] for r in rows],
-                        "canonical": [r[3] for r in rows],
-                    },
-                )
-            elif rows:  # the driver's executemany over tuples: SQLAlchemy's per-row parameters cost 10x
-                conn.exec_driver_sql(
-                    "INSERT INTO cluster_members (dedup_run_id, record_id, cluster_id, canonical)"
-                    " VALUES (?, ?, ?, ?)",
-                    rows,
-                )
+            insert_rows(conn, cluster_members, rows)
         return run_id
 
     def latest_clusters(self, review_id: str, *, upto_run: int | None = None) -> list[list[int]]:
@@ -145,25 +125,9 @@ class Analyses(StoreBase):
     def save_ranking(self, model_run_id: int, scores: Mapping[int, float]) -> None:
         """Store a model run's scores; rank 1 is the highest score (ties: lower record id first)."""
         order = rank_order(scores)
-        ids = [rid for rid, _ in order]
-        values = [float(score) for _, score in order]
-        ranks = list(range(1, len(order) + 1))
+        rows = [(model_run_id, rid, float(score), n) for n, (rid, score) in enumerate(order, start=1)]
         with self._write(f"saving the ranking of model run {model_run_id}") as conn:
-            if order and conn.dialect.name == "postgresql":
-                # one statement over arrays: psycopg's executemany sends a statement per row (2 s per 30,000)
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO rankings (model_run_id, record_id, score, rank) SELECT :run, *"
-                        " FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS float8[]),"
-                        " CAST(:ranks AS integer[]))"
-                    ),
-                    {"run": model_run_id, "ids": ids, "scores": values, "ranks": ranks},
-                )
-            elif order:  # the driver's executemany over tuples: SQLAlchemy's per-row parameters cost 5x
-                conn.exec_driver_sql(
-                    "INSERT INTO rankings (model_run_id, record_id, score, rank) VALUES (?, ?, ?, ?)",
-                    [(model_run_id, *row) for row in zip(ids, values, ranks, strict=True)],
-                )
+            insert_rows(conn, rankings, rows)
 
     def latest_ranking(self, review_id: str, *, model_run_id: int | None = None) -> Ranking | None:
         """The review's latest model run (or run `model_run_id`) with its ranking, best first; None if

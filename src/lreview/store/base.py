@@ -99,6 +99,24 @@ def insert_new(conn: Connection, table: sa.Table, key: Sequence[str]) -> sa.Inse
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
 
 
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[tuple[int | float | bool, ...]]) -> None:
+    """Insert many rows of numbers and booleans (every column of `table`, in order) in one round trip:
+    COPY on PostgreSQL (2-3x faster than an INSERT over arrays, whose values psycopg's array adapter
+    dumps one by one), the driver's executemany over tuples on SQLite (SQLAlchemy's per-row parameters
+    cost 5-10x)."""
+    if not rows:
+        return
+    names = ", ".join(column.name for column in table.columns)
+    if conn.dialect.name == "postgresql":
+        text = "".join("\t".join(map(str, row)) + "\n" for row in rows)  # bools as True/False: valid input
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg's
+        with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            copy.write(text)
+        return
+    marks = ", ".join("?" * len(table.columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a page of records is decoded (it holds no cycles): with

@@ -145,11 +145,11 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
         With `upto_raw`, each record as it was when raw version `upto_raw` was the newest stored: its
         newest version with id <= `upto_raw`, and only records that had one.
         """
-        query = _versions(review_id, raw_records.c.data, source, upto_raw)
         # One query streamed in pages (server-side cursor on PostgreSQL): one plan and one snapshot
         # for the whole review. Paging by `id > last` re-planned every page, and PostgreSQL, before
         # its first ANALYZE of a freshly filled table, sorted every remaining row for each page.
         with self._read("reading records") as conn:
+            query = _versions(review_id, raw_records.c.data, source, upto_raw, conn.dialect.name)
             pages = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
             while True:
                 with gc_paused():
@@ -166,8 +166,8 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
     def record_versions(self, review_id: str, *, upto_raw: int | None = None) -> dict[int, str]:
         """Record id -> content hash of the version `iter_records` (with the same `upto_raw`) would
         give, in id order; no record data is read (what a re-rank keys its feature cache with)."""
-        query = _versions(review_id, raw_records.c.content_hash, None, upto_raw)
         with self._read("reading record versions") as conn:
+            query = _versions(review_id, raw_records.c.content_hash, None, upto_raw, conn.dialect.name)
             return {rid: digest for rid, _, digest in conn.execute(query).all() if digest is not None}
 
     def get_records(self, review_id: str, record_ids: Sequence[int]) -> dict[int, StoredRecord]:
@@ -300,13 +300,36 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
 
 
 def _versions(
-    review_id: str, column: sa.Column[Any], source: str | None, upto_raw: int | None
+    review_id: str, column: sa.Column[Any], source: str | None, upto_raw: int | None, dialect: str
 ) -> sa.Select[tuple[int, bool, Any]]:
     """(record id, missing flag, `column` of its current raw version, or of its newest version with
     id <= `upto_raw`: None if it had none) for every record of the review, in id order."""
-    value: sa.ColumnElement[Any] = column
-    if upto_raw is not None:
-        # one index seek per record (ix_raw_records_version)
+    query = sa.select(records.c.id, records.c.missing_from_source, column).where(
+        records.c.review_id == review_id
+    )
+    if upto_raw is None:
+        query = query.join(raw_records, raw_records.c.id == records.c.current_raw_id)
+    elif dialect == "postgresql":
+        # every record's newest version id in one grouped pass, then one join (a correlated
+        # subquery per record, as below, costs PostgreSQL twice as long: 0.36 s per 100,000)
+        last = sa.func.max(raw_records.c.id).label("id")
+        newest = (
+            sa.select(raw_records.c.source, raw_records.c.source_id, last)
+            .where(raw_records.c.review_id == review_id, raw_records.c.id <= upto_raw)
+            .group_by(raw_records.c.source, raw_records.c.source_id)
+            .subquery()
+        )
+        version = raw_records.alias("version")
+        query = (
+            sa.select(records.c.id, records.c.missing_from_source, version.c[column.name])
+            .outerjoin(
+                newest, (newest.c.source == records.c.source) & (newest.c.source_id == records.c.source_id)
+            )
+            .outerjoin(version, version.c.id == newest.c.id)
+            .where(records.c.review_id == review_id)
+        )
+    else:
+        # one index seek per record (ix_raw_records_version): faster than grouping on SQLite
         value = (
             sa.select(column)
             .where(
@@ -320,11 +343,9 @@ def _versions(
             .correlate(records)
             .scalar_subquery()
         )
-    query = sa.select(records.c.id, records.c.missing_from_source, value).where(
-        records.c.review_id == review_id
-    )
-    if upto_raw is None:
-        query = query.join(raw_records, raw_records.c.id == records.c.current_raw_id)
+        query = sa.select(records.c.id, records.c.missing_from_source, value).where(
+            records.c.review_id == review_id
+        )
     if source is not None:
         query = query.where(records.c.source == source)
     return query.order_by(records.c.id)

@@ -60,8 +60,11 @@ def test_latest_ranking_is_the_last_model_run_best_first(store: Store) -> None:
 
 def test_batch_keeps_its_records_in_workbook_order(store: Store) -> None:
     a, b, c = _ids(store, 3)
-    batch = store.create_batch("ldn", "alice", "title_abstract", [c, a, b])
-    assert store.batch_record_ids(batch) == [c, a, b]
+    batch = store.issue_batch(
+        "ldn", reviewer="alice", stage="title_abstract", kind="screen", round=1,
+        record_ids=[c, a, b], issued="x", file="ldn-TA-screen-alice-0001.xlsx", model_run_id=None,
+    )  # fmt: skip
+    assert store.batches("ldn", batch_id=batch)[0].record_ids == (c, a, b)
 
 
 def test_input_marks_read_records_clusters_and_decisions_back_as_they_were(store: Store) -> None:

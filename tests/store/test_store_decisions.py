@@ -174,8 +174,7 @@ def _use_every_method(store: Calls, url: str) -> None:
         "ldn", model="nb", model_version="1", params=marks, seed=1, n_train=2, n_included=1
     )
     store.save_ranking(model_run, {a: 0.9, b: 0.2, c: 0.5})
-    batch = store.create_batch("ldn", "alice", "title_abstract", [a, c])
-    store.issue_batch(
+    batch = store.issue_batch(
         "ldn", reviewer="alice", stage="title_abstract", kind="screen", round=store.next_round("ldn"),
         record_ids=[b], issued="ab12", file="batches/alice-1.xlsx", model_run_id=model_run,
     )  # fmt: skip
@@ -193,7 +192,7 @@ def _use_every_method(store: Calls, url: str) -> None:
         lambda: store.latest_clusters("ldn"), lambda: store.latest_dedup_params("ldn"),
         lambda: store.duplicate_pairs("ldn", "pending"),
         lambda: store.duplicate_verdicts("ldn"), lambda: store.latest_ranking("ldn"),
-        lambda: store.batch_record_ids(batch), lambda: store.schema_version(), lambda: store.url,
+        lambda: store.batches("ldn", batch_id=batch), lambda: store.schema_version(), lambda: store.url,
         lambda: store.batches("ldn"), lambda: store.record_ids("ldn"),
         lambda: store.source_spelling("ldn", "embase"), lambda: store.versions("ldn"),
         lambda: store.record_sources("ldn"),

@@ -20,8 +20,6 @@ from lreview.store.models import (
     rank_order,
 )
 from lreview.store.schema import (
-    batch_items,
-    batches,
     cluster_members,
     decisions,
     dedup_runs,
@@ -167,39 +165,3 @@ class Analyses(StoreBase):
                 )
                 for key, column in marks.items()
             }
-
-    # ---- batches ----------------------------------------------------------------------------------
-
-    def create_batch(self, review_id: str, reviewer: str, stage: str, record_ids: Sequence[int]) -> int:
-        """Log a screening batch handed to a reviewer (records in workbook order); return its id."""
-        with self._write(f"creating a batch for {reviewer}") as conn:
-            batch_id = int(
-                conn.execute(
-                    sa.insert(batches).returning(batches.c.id),
-                    {
-                        "review_id": review_id,
-                        "reviewer": reviewer,
-                        "stage": stage,
-                        "created_at": datetime.now(UTC),
-                    },
-                ).scalar_one()
-            )
-            if record_ids:
-                conn.execute(
-                    sa.insert(batch_items),
-                    [
-                        {"batch_id": batch_id, "record_id": rid, "position": i}
-                        for i, rid in enumerate(record_ids)
-                    ],
-                )
-        return batch_id
-
-    def batch_record_ids(self, batch_id: int) -> list[int]:
-        """The record ids of a batch, in workbook order."""
-        query = (
-            sa.select(batch_items.c.record_id)
-            .where(batch_items.c.batch_id == batch_id)
-            .order_by(batch_items.c.position)
-        )
-        with self._read(f"reading batch {batch_id}") as conn:
-            return list(conn.execute(query).scalars())

@@ -47,6 +47,10 @@ def test_record_reverting_to_an_earlier_version_reuses_that_raw_row(store: Store
         store.store_records("ldn", "PubMed", [version])
     assert store.raw_versions("ldn", "PubMed", "8") == [first, second]
     assert next(store.iter_records("ldn")).record == first
+    # as of now (what a rank reads through its marks), too: not the content the record left
+    mark = store.input_marks("ldn")["upto_raw"]
+    assert [s.record for s in store.iter_records("ldn", upto_raw=mark)] == [first]
+    assert store.record_versions("ldn", upto_raw=mark) == store.record_versions("ldn")
 
 
 def test_same_source_id_twice_in_a_batch_keeps_the_later_copy(store: Store) -> None:

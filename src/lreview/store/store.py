@@ -302,8 +302,14 @@ class Store(SearchRuns, DecisionLog, Analyses, Batches, DuplicateQueue, Versions
 def _versions(
     review_id: str, column: sa.Column[Any], source: str | None, upto_raw: int | None, dialect: str
 ) -> sa.Select[tuple[int, bool, Any]]:
-    """(record id, missing flag, `column` of its current raw version, or of its newest version with
-    id <= `upto_raw`: None if it had none) for every record of the review, in id order."""
+    """(record id, missing flag, `column` of its current raw version, or of its version as of
+    `upto_raw`: None if it had none) for every record of the review, in id order.
+
+    As of `upto_raw`: the current version when its id is <= `upto_raw` (a record that reverted to an
+    earlier content points back at that older row, so "the newest id <= upto_raw" would be the content
+    it left), else the newest version with id <= `upto_raw`. A revert after `upto_raw` is read as if it
+    had happened before: a reproduction then reports a difference rather than a ranking being
+    computed from text the record no longer has."""
     query = sa.select(records.c.id, records.c.missing_from_source, column).where(
         records.c.review_id == review_id
     )
@@ -325,7 +331,7 @@ def _versions(
             .outerjoin(
                 newest, (newest.c.source == records.c.source) & (newest.c.source_id == records.c.source_id)
             )
-            .outerjoin(version, version.c.id == newest.c.id)
+            .outerjoin(version, version.c.id == _as_of(upto_raw, newest.c.id))
             .where(records.c.review_id == review_id)
         )
     else:
@@ -336,7 +342,7 @@ def _versions(
                 raw_records.c.review_id == records.c.review_id,
                 raw_records.c.source == records.c.source,
                 raw_records.c.source_id == records.c.source_id,
-                raw_records.c.id <= upto_raw,
+                raw_records.c.id <= _as_of(upto_raw, upto_raw),
             )
             .order_by(raw_records.c.id.desc())
             .limit(1)
@@ -349,3 +355,8 @@ def _versions(
     if source is not None:
         query = query.where(records.c.source == source)
     return query.order_by(records.c.id)
+
+
+def _as_of(upto_raw: int, otherwise: Any) -> Any:
+    """The record's current raw id when it is <= `upto_raw`, else `otherwise` (see `_versions`)."""
+    return sa.case((records.c.current_raw_id <= upto_raw, records.c.current_raw_id), else_=otherwise)

@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
-        "unlock", help="release the review's refresh lock left by a process that cannot (another machine)"
+        "unlock", help="release the review's lock left by a run that cannot (e.g. on another machine)"
     )
     _config_arg(p)
     p.set_defaults(func=cmd_unlock)

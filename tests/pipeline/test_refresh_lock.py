@@ -96,11 +96,11 @@ def test_unlock_releases_a_lock_held_on_another_machine_and_says_so(
 ) -> None:
     config_path = write(tmp_path / "review.toml", CONFIG)
     assert main(["unlock", "--config", str(config_path)]) == 0
-    assert capsys.readouterr().out == "review killed: no refresh lock was held\n"
+    assert capsys.readouterr().out == "review killed: no run held its lock (no refresh, ingest or prisma)\n"
     plant(config_path, "other-machine:4242:ab12cd34.4026531836.77")
     assert main(["unlock", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("released the refresh lock of review killed (holder other-machine:4242:ab12cd34")
+    assert out.startswith("released the lock of review killed (holder other-machine:4242:ab12cd34")
     assert out.count("\n") == 1 and "last heartbeat 3" in out
     assert main(["refresh", "--config", str(config_path), "--search", "nope"]) == 2  # config still checked
     with Store.open(load_config(config_path).database_url) as store, store.lock("refresh:killed"):

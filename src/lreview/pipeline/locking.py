@@ -59,12 +59,11 @@ def refresh_lock(config: ReviewConfig, store: Store | None = None) -> Iterator[N
 
 
 def unlock(config: ReviewConfig) -> str:
-    """Release the review's refresh lock left by a process that cannot release it; one line saying what."""
+    """Release the review's lock (refresh, ingest and prisma runs take it) left by a process that cannot
+    release it; one line saying what."""
     with open_store(config) as store:
         held = store.unlock(lock_name(config))
     if held is None:
-        return f"review {config.review_id}: no refresh lock was held"
+        return f"review {config.review_id}: no run held its lock (no refresh, ingest or prisma)"
     age = int((datetime.now(UTC) - held.heartbeat_at).total_seconds())
-    return (
-        f"released the refresh lock of review {config.review_id} ({held.who()}; last heartbeat {age} s ago)"
-    )
+    return f"released the lock of review {config.review_id} ({held.who()}; last heartbeat {age} s ago)"

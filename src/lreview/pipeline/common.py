@@ -3,10 +3,8 @@ pausing the cyclic garbage collector over a large step."""
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,20 +26,6 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     body = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join([line, "  ".join("-" * w for w in widths), *body])
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection for the block: for steps that hold 10^5 small objects (clusters,
-    versions, states) to their end, where the collector's repeated full passes over them cost a
-    quarter to a half of the step at 100,000 records; the values they make hold no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def masked_url(url: str) -> str:

@@ -38,10 +38,11 @@ from lreview.dedup import (
     pair_key,
 )
 from lreview.errors import InputError
-from lreview.pipeline.common import no_cycle_collection, open_store, table
+from lreview.pipeline.common import open_store, table
 from lreview.pipeline.dedup_index import StoredIndex, expected_meta, write_index
 from lreview.pipeline.tables import cell, write_csv
 from lreview.store import DuplicateVerdict, Store, StoredRecord
+from lreview.store.base import gc_paused
 
 Pair = tuple[int, int]
 
@@ -96,7 +97,7 @@ def deduplicate_store(
 ) -> DedupStepSummary:
     """Cluster the review's records, save the clusters, queue possible pairs; incrementally when the
     last run's index allows (see the module docstring), else over `stored` (if already read) or all."""
-    with no_cycle_collection():  # a quarter of an incremental run at 100,000 records
+    with gc_paused():  # a quarter of an incremental run at 100,000 records
         return _deduplicate(config, store, stored)
 
 

@@ -21,7 +21,7 @@ from lreview.config import ReviewConfig
 from lreview.decisions import AUTO_EXCLUDE, AUTOMATION, AUTOMATION_REVIEWER, TITLE_ABSTRACT, Decision
 from lreview.dedup import normalize
 from lreview.errors import LreviewError
-from lreview.pipeline.common import no_cycle_collection, open_store
+from lreview.pipeline.common import open_store
 from lreview.pipeline.feature_cache import cached_features
 from lreview.pipeline.screening import EmitSummary, emit_workbooks, needed_by_stage, review_states
 from lreview.rank.active import (
@@ -38,6 +38,7 @@ from lreview.rank.stopping import StopEstimate, get_stopper
 from lreview.records import Record
 from lreview.screening.states import ReviewStates, StageState, derive_states, final_labels, training_labels
 from lreview.store import Store, StoredRecord, rank_order
+from lreview.store.base import gc_paused
 from lreview.store.upsert import content_hash
 
 MARK_KEYS = ("upto_raw", "upto_dedup_run", "upto_decision")  # what Store.input_marks returns
@@ -213,7 +214,7 @@ def feature_cache_path(config: ReviewConfig) -> Path:
     return config.output_dir / "cache" / f"features-{DEFAULT_MODEL}"
 
 
-@no_cycle_collection()  # 10^5 publications, versions, scores held to the end
+@gc_paused()  # 10^5 publications, versions, scores held to the end
 def rank_store(
     config: ReviewConfig,
     store: Store,

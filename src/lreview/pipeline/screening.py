@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lreview.config import ReviewConfig
 from lreview.decisions import FULL_TEXT, STAGES, TITLE_ABSTRACT
-from lreview.pipeline.common import no_cycle_collection, table
+from lreview.pipeline.common import table
 from lreview.screening.agreement import agreement, agreement_csv, agreement_rows
 from lreview.screening.assign import assign, conflicts, status_at
 from lreview.screening.details import details, flags
@@ -32,6 +32,7 @@ from lreview.screening.workbook import (
     write_workbook,
 )
 from lreview.store import BatchInfo, Store
+from lreview.store.base import gc_paused
 
 SCREEN, CONFLICTS = "screen", "conflicts"
 STAGE_TAG = {TITLE_ABSTRACT: "TA", FULL_TEXT: "FT"}
@@ -190,7 +191,7 @@ def _archive(folder: Path, prefix: str, keep: Path | None) -> None:
             shutil.move(str(old), folder / "archive" / old.name)
 
 
-@no_cycle_collection()  # 10^5 publications' states: the collector's passes cost more than the emit
+@gc_paused()  # 10^5 publications' states: the collector's passes cost more than the emit
 def emit_workbooks(
     config: ReviewConfig,
     store: Store,

@@ -137,8 +137,10 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[tuple[int | fl
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a page of records is decoded (it holds no cycles): with
-    10^5 records alive, collections triggered by the page's many small objects cost more than decoding."""
+    """No cyclic garbage collection for the block, for work that makes and holds 10^5 small objects
+    without cycles (a page of decoded records; a dedup run, rank or emit of a large review): the
+    collector's repeated full passes over them cost more than the work (a quarter to a half of a
+    step at 100,000 records)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -136,7 +136,8 @@ def test_json_api_settings_come_from_their_own_environment_variables(
     found = settings.from_env(env)
     assert (found.base_url, found.rate, found.page_size) == ("http://127.0.0.1:9/x/", 2.5, 7)
     assert settings.from_env(env, page_size=3).page_size == 3  # an override wins
-    with pytest.raises(ConfigError, match=rf"^environment: {prefix}_PAGE_SIZE='ten' is not a number$"):
-        settings.from_env({f"{prefix}_PAGE_SIZE": "ten"})
-    with pytest.raises(ValueError, match="page_size must be 1..1000, got 1001"):
-        settings.from_env({f"{prefix}_PAGE_SIZE": "1001"})
+    for value in ("ten", "1001", "0"):
+        with pytest.raises(ConfigError, match=rf"^environment: {prefix}_PAGE_SIZE='{value}' is not a whole"):
+            settings.from_env({f"{prefix}_PAGE_SIZE": value})
+    with pytest.raises(ConfigError, match=rf"^environment: {prefix}_RATE='-1' is not a number"):
+        settings.from_env({f"{prefix}_RATE": "-1"})

@@ -108,19 +108,36 @@ class ApiSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Self:
-        """Settings from the environment; a variable that is set but not a number is a one-line error."""
+        """Settings from the environment; an unusable value is a one-line error naming its variable."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         if env.get(cls.url_env):
             values["base_url"] = env[cls.url_env]
-        for name, field, kind in ((cls.rate_env, "rate", float), (cls.page_env, "page_size", int)):
+        for name, field, read in ((cls.rate_env, "rate", _rate), (cls.page_env, "page_size", _page_size)):
             if env.get(name):
-                try:
-                    values[field] = kind(env[name])
-                except ValueError:
-                    raise ConfigError(f"environment: {name}={env[name]!r} is not a number") from None
+                values[field] = read(name, env[name])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _rate(name: str, value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise ConfigError(f"environment: {name}={value!r} is not a number of requests per second > 0")
+    return rate
+
+
+def _page_size(name: str, value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE:
+        raise ConfigError(f"environment: {name}={value!r} is not a whole number 1..{MAX_PAGE}")
+    return size
 
 
 def retry_after(value: str | None) -> float | None:
